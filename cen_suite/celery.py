@@ -1,0 +1,27 @@
+"""The Celery application. Settings come from Django's CELERY_* settings.
+
+Tasks are queued with ``task.delay_on_commit(...)`` so that a worker never sees
+a primary key whose transaction has not committed yet.
+"""
+
+import os
+
+from celery import Celery
+from celery.schedules import crontab
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cen_suite.settings")
+
+app = Celery("cen_suite")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+app.autodiscover_tasks()
+
+app.conf.beat_schedule = {
+    "password-expiry-notices": {
+        "task": "accounts.tasks.send_password_expiry_notices",
+        "schedule": crontab(hour=6, minute=0),
+    },
+    "clear-expired-sessions": {
+        "task": "accounts.tasks.clear_expired_sessions",
+        "schedule": crontab(hour=3, minute=30),
+    },
+}

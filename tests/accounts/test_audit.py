@@ -1,0 +1,93 @@
+import pytest
+from django.db import DatabaseError, connection, transaction
+from django.urls import reverse
+
+from accounts.models import AuditAction, AuditEvent, Role
+from accounts.services import audit_event_create
+
+
+@pytest.fixture
+def event(officer):
+    return audit_event_create(action=AuditAction.LOGOUT, actor=officer)
+
+
+def test_the_application_cannot_update_or_delete_an_event(event):
+    event.action = AuditAction.LOGIN_OTP
+    with pytest.raises(PermissionError):
+        event.save()
+    with pytest.raises(PermissionError):
+        event.delete()
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.filter(pk=event.pk).update(action=AuditAction.LOGIN_OTP)
+    with pytest.raises(PermissionError):
+        AuditEvent.objects.all().delete()
+
+
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "UPDATE accounts_auditevent SET action = 'login.otp' WHERE id = %s",
+        "DELETE FROM accounts_auditevent WHERE id = %s",
+    ],
+)
+def test_the_database_refuses_to_rewrite_an_event(event, sql):
+    with (
+        pytest.raises(DatabaseError, match="append-only"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        cursor.execute(sql, [event.pk])
+    event.refresh_from_db()
+    assert event.action == AuditAction.LOGOUT
+
+
+def test_secrets_never_reach_the_details(officer):
+    event = audit_event_create(
+        action=AuditAction.LOGIN_FAILED,
+        actor=officer,
+        details={
+            "password": "x",
+            "otp_token": "1",
+            "session_key": "k",
+            "backup_code": "c",
+            "email": "e",
+        },
+    )
+    assert event.details == {"email": "e"}
+
+
+def test_national_admin_reads_only_their_administrations_events(
+    as_user, national_admin, make_user, kenya, officer
+):
+    kenyan = make_user(kenya, Role.OFFICER)
+    audit_event_create(action=AuditAction.LOGOUT, actor=officer)
+    audit_event_create(action=AuditAction.LOGOUT, actor=kenyan)
+    page = as_user(national_admin).get(reverse("accounts:audit-list"))
+    emails = {event.actor_email for event in page.context["page"]}
+    assert officer.email in emails
+    assert kenyan.email not in emails
+
+
+def test_wco_staff_read_every_event_and_filter_them(as_user, wco_staff, make_user, kenya, officer):
+    kenyan = make_user(kenya, Role.OFFICER)
+    audit_event_create(action=AuditAction.LOGOUT, actor=officer)
+    audit_event_create(action=AuditAction.PASSWORD_CHANGED, actor=kenyan)
+    client = as_user(wco_staff)
+    emails = {e.actor_email for e in client.get(reverse("accounts:audit-list")).context["page"]}
+    assert {officer.email, kenyan.email} <= emails
+    filtered = client.get(reverse("accounts:audit-list"), {"action": AuditAction.PASSWORD_CHANGED})
+    assert [e.actor_email for e in filtered.context["page"]] == [kenyan.email]
+    by_country = client.get(reverse("accounts:audit-list"), {"administration": kenya.pk})
+    assert {e.actor_email for e in by_country.context["page"]} == {kenyan.email}
+
+
+def test_events_record_ip_address_and_administration(client, officer):
+    client.post(
+        reverse("accounts:login"),
+        {"email": officer.email, "password": "wrong-password-1"},
+        REMOTE_ADDR="203.0.113.9",
+    )
+    event = AuditEvent.objects.get(action=AuditAction.LOGIN_FAILED)
+    assert event.ip_address == "203.0.113.9"
+    assert event.administration == officer.administration
+    assert event.object_type == "accounts.user" and event.object_id == str(officer.pk)

@@ -1,0 +1,47 @@
+import pytest
+from django.urls import reverse
+
+
+@pytest.mark.parametrize(("language", "direction"), [("ar", "rtl"), ("fr", "ltr"), ("en", "ltr")])
+def test_page_direction_follows_the_language(client, db, language, direction):
+    client.cookies["django_language"] = language
+    page = client.get(reverse("accounts:login")).content.decode()
+    assert f'<html lang="{language}" dir="{direction}">' in page
+    assert ("bootstrap.rtl.min.css" in page) == (direction == "rtl")
+
+
+def test_the_switcher_offers_the_six_languages(client, db):
+    page = client.get(reverse("accounts:login")).content.decode()
+    for code in ("en", "fr", "es", "ru", "ar", "pt"):
+        assert f'<option value="{code}"' in page
+
+
+def test_switching_language_is_remembered_on_the_account(as_user, officer):
+    client = as_user(officer)
+    client.post(reverse("set_language"), {"language": "pt", "next": reverse("home")})
+    officer.refresh_from_db()
+    assert officer.language == "pt"
+    page = client.get(reverse("home")).content.decode()
+    assert '<html lang="pt"' in page
+
+
+def test_a_logged_in_user_sees_their_own_language(as_user, officer):
+    officer.language = "ru"
+    officer.save()
+    client = as_user(officer)
+    client.cookies["django_language"] = "en"
+    assert '<html lang="ru"' in client.get(reverse("home")).content.decode()
+
+
+def test_navigation_shows_only_what_the_role_can_use(as_user, officer, national_admin, wco_staff):
+    from django.test import Client
+
+    from .conftest import login_verified
+
+    officer_nav = login_verified(Client(), officer).get(reverse("home")).content.decode()
+    admin_nav = login_verified(Client(), national_admin).get(reverse("home")).content.decode()
+    staff_nav = login_verified(Client(), wco_staff).get(reverse("home")).content.decode()
+    users, administrations = reverse("accounts:user-list"), reverse("accounts:administration-list")
+    assert users not in officer_nav and administrations not in officer_nav
+    assert users in admin_nav and administrations not in admin_nav
+    assert users in staff_nav and administrations in staff_nav

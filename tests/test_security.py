@@ -1,0 +1,48 @@
+from django.core.management import call_command
+from django.urls import reverse
+
+
+def test_security_headers_on_every_page(client, db):
+    response = client.get(reverse("accounts:login"))
+    csp = response["Content-Security-Policy"]
+    assert "script-src 'self'" in csp
+    assert "unsafe-inline" not in csp
+    assert "frame-ancestors 'none'" in csp
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["Referrer-Policy"] == "same-origin"
+    assert response["X-Content-Type-Options"] == "nosniff"
+
+
+def test_pages_have_no_inline_script(client, as_user, wco_staff):
+    as_user(wco_staff)
+    for url in (reverse("home"), reverse("accounts:user-list"), reverse("accounts:audit-list")):
+        page = client.get(url).content.decode()
+        assert "<script>" not in page
+        assert "<script " not in page.replace('<script src="', "")
+        assert "onclick=" not in page and "style=" not in page
+
+
+def test_session_and_csrf_cookies_are_http_only(client, officer):
+    from .factories import TEST_PASSWORD
+
+    client.get(reverse("accounts:login"))
+    response = client.post(
+        reverse("accounts:login"), {"email": officer.email, "password": TEST_PASSWORD}
+    )
+    assert response.cookies["sessionid"]["httponly"]
+    assert response.cookies["sessionid"]["samesite"] == "Lax"
+
+
+def test_production_settings_pass_the_deploy_check(settings):
+    settings.DEBUG = False
+    settings.SECURE_SSL_REDIRECT = True
+    settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
+    settings.SECURE_HSTS_SECONDS = 31_536_000
+    settings.ALLOWED_HOSTS = ["cen.example.org"]
+    call_command("check", deploy=True, fail_level="WARNING")
+
+
+def test_health_check_is_public_and_checks_the_database(client, db):
+    response = client.get(reverse("health"))
+    assert response.status_code == 200
+    assert response.json() == {"status": "ok"}
