@@ -33,7 +33,9 @@ def test_session_and_csrf_cookies_are_http_only(client, officer):
     assert response.cookies["sessionid"]["samesite"] == "Lax"
 
 
-def test_production_settings_pass_the_deploy_check(settings):
+def test_production_settings_pass_the_deploy_check(settings, monkeypatch):
+    # Set by the browser tests while their browser runs; never in deployment.
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
     settings.DEBUG = False
     settings.SECURE_SSL_REDIRECT = True
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True

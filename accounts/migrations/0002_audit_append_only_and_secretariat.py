@@ -17,32 +17,18 @@ POSTGRES_DOWN = """
 DROP TRIGGER IF EXISTS accounts_auditevent_append_only ON accounts_auditevent;
 DROP FUNCTION IF EXISTS accounts_auditevent_append_only();
 """
-SQLITE_UP = [
-    """CREATE TRIGGER accounts_auditevent_no_update BEFORE UPDATE ON accounts_auditevent
-       BEGIN SELECT RAISE(ABORT, 'accounts_auditevent is append-only: UPDATE refused'); END;""",
-    """CREATE TRIGGER accounts_auditevent_no_delete BEFORE DELETE ON accounts_auditevent
-       BEGIN SELECT RAISE(ABORT, 'accounts_auditevent is append-only: DELETE refused'); END;""",
-]
-SQLITE_DOWN = [
-    "DROP TRIGGER IF EXISTS accounts_auditevent_no_update;",
-    "DROP TRIGGER IF EXISTS accounts_auditevent_no_delete;",
-]
+# On SQLite (development only) the application alone guards the log: a trigger
+# there would also refuse `flush`, which SQLite runs as DELETE, not TRUNCATE.
 
 
 def add_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRES_UP, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_UP:
-            schema_editor.execute(statement)
 
 
 def remove_triggers(apps, schema_editor):
     if schema_editor.connection.vendor == "postgresql":
         schema_editor.execute(POSTGRES_DOWN, params=None)
-    elif schema_editor.connection.vendor == "sqlite":
-        for statement in SQLITE_DOWN:
-            schema_editor.execute(statement)
 
 
 def create_secretariat(apps, schema_editor):
