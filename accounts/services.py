@@ -37,6 +37,7 @@ from .models import (
 SESSION_AUTH_TIME = "cen_auth_time"
 SESSION_LAST_SEEN = "cen_last_seen"
 SESSION_NEW_BACKUP_CODES = "cen_new_backup_codes"
+SESSION_OTP_FAILURES = "cen_otp_failures"
 
 # Never let one of these reach the append-only log, whoever passes it.
 _SECRET_KEY_PARTS = ("password", "token", "code", "secret", "session", "key")
@@ -94,6 +95,7 @@ def audit_event_create(
 def login_password_accepted(*, request: HttpRequest, user: User) -> None:
     """First step done: the session now knows the user, not yet verified."""
     auth_login(request, user)  # rotates the session key
+    request.session.pop(SESSION_OTP_FAILURES, None)
     now = timezone.now().timestamp()
     request.session[SESSION_AUTH_TIME] = now
     request.session[SESSION_LAST_SEEN] = now

@@ -185,6 +185,18 @@ def otp(request):
     return redirect("accounts:otp-setup")
 
 
+def _otp_failure_limit_reached(request):
+    """Counts wrong codes in this login; past the limit the session ends, on top
+    of the devices' own throttling."""
+    failures = request.session.get(services.SESSION_OTP_FAILURES, 0) + 1
+    request.session[services.SESSION_OTP_FAILURES] = failures
+    if failures < MAX_OTP_FAILURES:
+        return None
+    services.logout(request=request)
+    messages.error(request, _("Too many wrong codes. Log in again."))
+    return redirect("accounts:login")
+
+
 @password_step
 @sensitive_post_parameters("token")
 @never_cache
@@ -195,14 +207,9 @@ def otp_verify(request):
     if request.method == "POST" and form.is_valid():
         verified, wait = services.otp_verify(request=request, token=form.cleaned_data["token"])
         if verified:
-            request.session.pop("cen_otp_failures", None)
             return redirect(_after_login_url(request))
-        failures = request.session.get("cen_otp_failures", 0) + 1
-        request.session["cen_otp_failures"] = failures
-        if failures >= MAX_OTP_FAILURES:
-            services.logout(request=request)
-            messages.error(request, _("Too many wrong codes. Log in again."))
-            return redirect("accounts:login")
+        if too_many := _otp_failure_limit_reached(request):
+            return too_many
         if wait:
             form.add_error(
                 "token",
@@ -237,6 +244,8 @@ def otp_setup(request):
             request=request, device=device, token=form.cleaned_data["token"]
         ):
             return redirect("accounts:backup-codes-new")
+        if too_many := _otp_failure_limit_reached(request):
+            return too_many
         form.add_error(
             "token", _("This code is not valid. Check the time on your phone and try again.")
         )

@@ -235,3 +235,13 @@ def test_admin_login_page_does_not_bypass_the_second_factor(client, officer):
     response = client.get("/django-admin/login/")
     assert response.status_code == 302
     assert response.url.startswith(LOGIN)
+
+
+def test_too_many_wrong_enrolment_codes_end_the_session(client, france):
+    user = UserFactory(administration=france)
+    post_password(client, user.email)
+    client.get(reverse("accounts:otp-setup"))
+    for _ in range(10):
+        response = client.post(reverse("accounts:otp-setup"), {"token": "000000"})
+    assert response.url == LOGIN
+    assert "_auth_user_id" not in client.session
