@@ -267,6 +267,14 @@ class AuditAction(models.TextChoices):
     USER_UNLOCKED = "user.unlocked", _("User unlocked")
     ADMINISTRATION_CREATED = "administration.created", _("Administration created")
     ADMINISTRATION_UPDATED = "administration.updated", _("Administration updated")
+    CASE_CREATED = "case.created", _("Case created")
+    CASE_UPDATED = "case.updated", _("Case edited")
+    CASE_SUBMITTED = "case.submitted", _("Case submitted")
+    CASE_VALIDATED = "case.validated", _("Case validated")
+    CASE_REJECTED = "case.rejected", _("Case rejected")
+    CASE_REOPENED = "case.reopened", _("Case reopened")
+    CASE_FLAGGED = "case.flagged", _("Data-quality problem reported")
+    VOCABULARY_CHANGED = "vocabulary.changed", _("Vocabulary entry saved")
 
 
 class AuditOutcome(models.TextChoices):

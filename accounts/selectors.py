@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
-from .models import Administration, AuditAction, AuditEvent, User
+from .models import Administration, AuditAction, AuditEvent, BackupCodeDevice, User
 
 
 def user_list(*, actor: User) -> QuerySet[User]:
@@ -59,3 +59,8 @@ def recent_logins(*, user: User, limit: int = 5) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(
         actor=user, action__in=[AuditAction.LOGIN_OTP, AuditAction.LOGIN_FAILED]
     )[:limit]
+
+
+def backup_codes_left(*, user: User) -> int:
+    device = BackupCodeDevice.objects.filter(user=user).first()
+    return device.remaining() if device else 0

@@ -11,9 +11,7 @@ from django.contrib.auth.forms import PasswordChangeForm, SetPasswordForm
 from django.contrib.auth.views import INTERNAL_RESET_SESSION_TOKEN, PasswordResetConfirmView
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.paginator import Paginator
-from django.db import connection
 from django.db.models import Q
-from django.http import JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
 from django.utils.http import url_has_allowed_host_and_scheme
@@ -40,7 +38,7 @@ from .forms import (
     UserFilterForm,
     UserUpdateForm,
 )
-from .models import Administration, BackupCodeDevice, Role
+from .models import Administration, Role
 
 LOGIN_ERROR = gettext_lazy(
     "The e-mail address or password is not correct, or the account is temporarily "
@@ -63,17 +61,6 @@ def _after_login_url(request) -> str:
 
 
 # --- Public pages ------------------------------------------------------------
-
-
-@login_not_required
-def health(request):
-    """For load balancers and docker-compose: is the database reachable?"""
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
-    except Exception:
-        return JsonResponse({"status": "error", "database": "unreachable"}, status=503)
-    return JsonResponse({"status": "ok"})
 
 
 @login_not_required
@@ -291,23 +278,6 @@ def logout(request):
 # --- The user's own account ------------------------------------------------------
 
 
-def home(request):
-    return render(
-        request,
-        "home.html",
-        {
-            "password_expires_at": request.user.password_expires_at(),
-            "recent_logins": selectors.recent_logins(user=request.user),
-            "backup_codes_left": _backup_codes_left(request.user),
-        },
-    )
-
-
-def _backup_codes_left(user) -> int:
-    device = BackupCodeDevice.objects.filter(user=user).first()
-    return device.remaining() if device else 0
-
-
 def profile(request):
     form = LanguageForm(request.POST or None, instance=request.user)
     if request.method == "POST" and form.is_valid():
@@ -328,7 +298,7 @@ def profile(request):
         {
             "form": form,
             "password_expires_at": request.user.password_expires_at(),
-            "backup_codes_left": _backup_codes_left(request.user),
+            "backup_codes_left": selectors.backup_codes_left(user=request.user),
         },
     )
 

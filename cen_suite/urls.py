@@ -3,6 +3,8 @@ from django.urls import include, path
 
 from accounts import views as account_views
 
+from . import views
+
 admin.site.site_header = "CEN Suite administration"
 # The admin has no login or password change of its own: both go through the
 # product, with the second factor, password history and audit.
@@ -10,9 +12,10 @@ admin.site.login = account_views.admin_login
 admin.site.password_change = account_views.admin_password_change
 
 urlpatterns = [
-    path("", account_views.home, name="home"),
-    path("health/", account_views.health, name="health"),
+    path("", views.home, name="home"),
+    path("health/", views.health, name="health"),
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
+    path("cases/", include("seizures.urls")),
     path("django-admin/", admin.site.urls),
 ]

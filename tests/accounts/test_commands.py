@@ -19,7 +19,12 @@ def test_seed_demo_covers_every_region_and_role_and_can_run_twice(db, settings, 
     assert members.count() == 12
     assert set(members.values_list("region", flat=True)) == set(Region.values)
     assert set(User.objects.values_list("role", flat=True)) == set(Role.values)
-    assert User.objects.count() == 10
+    from accounts.demo import all_demo_users
+
+    assert User.objects.count() == len(all_demo_users()) == 18
+    assert all(
+        members.get(country=c).users.filter(role=Role.OFFICER).exists() for c in ["NL", "SN"]
+    )
     assert "Demo-Customs-2026" in capsys.readouterr().out
 
 

@@ -2,19 +2,21 @@ from django.conf import settings
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from .models import Role
+from accounts.models import Role
 
 
 def navigation(request):
-    """The menu shows only what exists for the user's role."""
+    """The menu shows only what exists for the user's role, across the apps."""
     user = getattr(request, "user", None)
     items = []
     if user is not None and user.is_authenticated and user.is_verified():
         items.append((reverse("home"), _("Home")))
+        items.append((reverse("seizures:case-list"), _("Cases")))
         if user.role in (Role.NATIONAL_ADMIN, Role.WCO_STAFF):
             items.append((reverse("accounts:user-list"), _("Users")))
         if user.role == Role.WCO_STAFF:
             items.append((reverse("accounts:administration-list"), _("Administrations")))
+            items.append((reverse("seizures:vocabulary-index"), _("Vocabularies")))
         if user.role in (Role.NATIONAL_ADMIN, Role.WCO_STAFF):
             items.append((reverse("accounts:audit-list"), _("Audit log")))
     return {"nav_items": items, "available_languages": settings.LANGUAGES}

@@ -1,0 +1,288 @@
+"""The case forms. They are the one validation path: manual entry (full and
+simplified), bulk upload and the API all bind their data to these forms and
+then to ``validation.case_validate``."""
+
+import re
+
+from django import forms
+from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .models import (
+    Case,
+    CommodityLine,
+    CommodityType,
+    DetectionMethod,
+    OffenderProfile,
+    Photo,
+    RouteLeg,
+    TransportMode,
+    Unit,
+)
+from .photos import photo_sanitise
+from .validators import normalise_hs_code, route_order_errors
+
+DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+
+
+class CaseForm(forms.ModelForm):
+    # Typed with spaces or in lower case ("msku 907032 3"): cleaned below, and the
+    # model's validators check the cleaned value.
+    container_number = forms.CharField(
+        label=_("container number"), max_length=20, required=False
+    )
+    flight_number = forms.CharField(label=_("flight number"), max_length=16, required=False)
+    unlocode = forms.CharField(label=_("UN/LOCODE"), max_length=8, required=False)
+
+    class Meta:
+        model = Case
+        fields = [
+            "national_reference",
+            "seizure_date",
+            "country",
+            "place",
+            "unlocode",
+            "location_type",
+            "direction",
+            "transport_mode",
+            "flight_number",
+            "vessel_name",
+            "imo_number",
+            "container_number",
+            "vehicle_type",
+            "detection_method",
+            "concealment_methods",
+            "offence_types",
+            "narrative",
+        ]
+        widgets = {
+            "seizure_date": DATE_WIDGET,
+            "concealment_methods": forms.CheckboxSelectMultiple,
+            "offence_types": forms.CheckboxSelectMultiple,
+            "narrative": forms.Textarea(attrs={"rows": 4}),
+        }
+
+    def __init__(self, *args, administration=None, **kwargs):
+        self.administration = administration
+        super().__init__(*args, **kwargs)
+        for name in ("location_type", "direction", "transport_mode", "detection_method"):
+            field = self.fields[name]
+            field.queryset = field.queryset.filter(is_active=True)
+
+    def _clean_upper(self, name):
+        return "".join(self.cleaned_data.get(name, "").split()).upper()
+
+    def clean_flight_number(self):
+        return self._clean_upper("flight_number")
+
+    def clean_container_number(self):
+        return self._clean_upper("container_number")
+
+    def clean_unlocode(self):
+        return self._clean_upper("unlocode")
+
+    def clean_seizure_date(self):
+        date = self.cleaned_data["seizure_date"]
+        if date > timezone.localdate():
+            raise forms.ValidationError(_("The date of seizure cannot be in the future."))
+        if date.year < 1990:
+            raise forms.ValidationError(_("The date of seizure is too far in the past."))
+        return date
+
+    def clean_national_reference(self):
+        reference = self.cleaned_data.get("national_reference", "").strip()
+        if reference and self.administration is not None:
+            taken = Case.objects.filter(
+                administration=self.administration, national_reference=reference
+            ).exclude(pk=self.instance.pk)
+            if taken.exists():
+                raise forms.ValidationError(
+                    _("Another case of your administration already uses this reference.")
+                )
+        return reference
+
+
+class CommodityLineForm(forms.ModelForm):
+    class Meta:
+        model = CommodityLine
+        fields = [
+            "commodity_type",
+            "description",
+            "hs_code",
+            "quantity",
+            "unit",
+            "estimated_value",
+            "currency",
+            "brand",
+            "species",
+            "cites_appendix",
+            "packaging",
+        ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["commodity_type"].queryset = CommodityType.objects.filter(
+            is_active=True
+        ).select_related("area")
+        self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
+
+    def clean_hs_code(self):
+        return normalise_hs_code(self.cleaned_data.get("hs_code", ""))
+
+    def clean_currency(self):
+        return self.cleaned_data.get("currency", "").strip().upper()
+
+    def clean(self):
+        data = super().clean()
+        if data.get("estimated_value") is not None and not data.get("currency"):
+            self.add_error("currency", _("Give the currency of the estimated value."))
+        if data.get("cites_appendix") and not data.get("species"):
+            self.add_error("species", _("Name the species when you give a CITES appendix."))
+        return data
+
+
+class RouteLegForm(forms.ModelForm):
+    class Meta:
+        model = RouteLeg
+        fields = ["kind", "country", "place"]
+
+
+class OffenderForm(forms.ModelForm):
+    class Meta:
+        model = OffenderProfile
+        fields = ["role", "nationality", "gender", "birth_year", "age_range"]
+
+    def clean_birth_year(self):
+        year = self.cleaned_data.get("birth_year")
+        if year and year > timezone.localdate().year:
+            raise forms.ValidationError(_("The year of birth cannot be in the future."))
+        return year
+
+    def clean(self):
+        data = super().clean()
+        if data.get("birth_year") and data.get("age_range"):
+            self.add_error("age_range", _("Give either the year of birth or an age range."))
+        return data
+
+
+class PhotoForm(forms.ModelForm):
+    image = forms.ImageField(
+        label=_("Photo"),
+        help_text=_("JPEG, PNG or WebP."),
+        widget=forms.ClearableFileInput(attrs={"accept": "image/jpeg,image/png,image/webp"}),
+    )
+
+    class Meta:
+        model = Photo
+        fields = ["image", "kind", "caption"]
+
+    def clean_image(self):
+        upload = self.cleaned_data["image"]
+        if upload and not isinstance(upload, str) and hasattr(upload, "size"):
+            # The sanitised copy is what gets stored, never the upload itself.
+            self.clean_image_data = photo_sanitise(upload)
+        return upload
+
+
+class OrderedRouteFormSet(BaseInlineFormSet):
+    """Route legs in travel order: the departure first, then transits, the
+    destination last; at most one departure and one destination."""
+
+    def clean(self):
+        super().clean()
+        kinds = [
+            form.cleaned_data["kind"]
+            for form in self.forms
+            if form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        for error in route_order_errors(kinds):
+            raise forms.ValidationError(error)
+
+
+class AtLeastOneLineFormSet(BaseInlineFormSet):
+    def clean(self):
+        super().clean()
+        lines = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
+        if not lines:
+            raise forms.ValidationError(_("A case needs at least one commodity line."))
+
+
+LineFormSet = inlineformset_factory(
+    Case, CommodityLine, form=CommodityLineForm, formset=AtLeastOneLineFormSet, extra=0, min_num=1
+)
+RouteFormSet = inlineformset_factory(
+    Case, RouteLeg, form=RouteLegForm, formset=OrderedRouteFormSet, extra=0
+)
+OffenderFormSet = inlineformset_factory(Case, OffenderProfile, form=OffenderForm, extra=0)
+PhotoFormSet = inlineformset_factory(Case, Photo, form=PhotoForm, extra=0)
+
+
+class SimplifiedCaseForm(forms.Form):
+    """The minimum a statistician needs, for members that report little. It is
+    turned into the full form's data and validated there."""
+
+    seizure_date = forms.DateField(label=_("Date of seizure"), widget=DATE_WIDGET)
+    country = CaseForm.base_fields["country"]
+    commodity_type = forms.ModelChoiceField(
+        label=_("Commodity"), queryset=CommodityType.objects.filter(is_active=True)
+    )
+    quantity = CommodityLineForm.base_fields["quantity"]
+    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(is_active=True))
+    transport_mode = forms.ModelChoiceField(
+        label=_("Transport mode"), queryset=TransportMode.objects.filter(is_active=True)
+    )
+    detection_method = forms.ModelChoiceField(
+        label=_("Detection method"), queryset=DetectionMethod.objects.filter(is_active=True)
+    )
+    national_reference = CaseForm.base_fields["national_reference"]
+
+
+class RejectForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The officer sees this reason and corrects the case."),
+    )
+
+
+class QualityFlagForm(forms.Form):
+    message = forms.CharField(
+        label=_("Data-quality problem"),
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The reporting administration sees this message on the case."),
+    )
+
+
+def vocabulary_form_class(model):
+    """A form for one vocabulary entry: its code (fixed once created, since
+    data and exports refer to it), its label in every language, and the
+    model's own fields."""
+    from django.conf import settings
+
+    label_fields = [f"label_{code}" for code, _name in settings.LANGUAGES]
+    extra = [
+        f.name
+        for f in model._meta.concrete_fields
+        if f.name not in ("id", "code", "label", "order", "is_active")
+        and not f.name.startswith("label_")
+    ]
+
+    class VocabularyForm(forms.ModelForm):
+        class Meta:
+            fields = ["code", *label_fields, *extra, "order", "is_active"]
+
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.fields["label_en"].required = True
+            if self.instance.pk:
+                self.fields["code"].disabled = True
+
+        def clean_code(self):
+            code = self.cleaned_data["code"].strip().upper().replace(" ", "_")
+            if not re.fullmatch(r"[A-Z0-9_]{1,40}", code):
+                raise forms.ValidationError(_("Use capital letters, digits and underscores."))
+            return code
+
+    VocabularyForm.Meta.model = model
+    return VocabularyForm

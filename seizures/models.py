@@ -1,0 +1,498 @@
+"""The global CEN: non-nominal seizure and offence cases, and their vocabularies.
+
+Nothing here may identify a person: offenders are profiles (nationality, gender,
+age), never names or document numbers.
+"""
+
+import uuid
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django_countries.fields import CountryField
+
+from accounts.models import Administration
+
+from . import validators
+
+# --- Vocabularies ------------------------------------------------------------------
+
+
+class Vocabulary(models.Model):
+    """A controlled list entry: a stable code and a label in the six languages
+    (``label_en``, ``label_fr``… added by modeltranslation, see translation.py)."""
+
+    code = models.CharField(_("code"), max_length=40, unique=True)
+    label = models.CharField(_("label"), max_length=200)
+    order = models.PositiveIntegerField(_("order"), default=0)
+    is_active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        abstract = True
+        ordering = ["order", "code"]
+
+    def __str__(self):
+        return self.label or self.code
+
+
+class CommodityArea(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("commodity area")
+        verbose_name_plural = _("commodity areas")
+
+
+class Dimension(models.TextChoices):
+    """What a quantity measures. Quantities of different dimensions are never added."""
+
+    MASS = "mass", _("mass (kg)")
+    VOLUME = "volume", _("volume (litres)")
+    COUNT = "count", _("count (pieces)")
+    HEADS = "heads", _("heads (live animals)")
+
+
+class Unit(Vocabulary):
+    dimension = models.CharField(_("dimension"), max_length=10, choices=Dimension.choices)
+    factor = models.DecimalField(
+        _("factor to the base unit"),
+        max_digits=20,
+        decimal_places=6,
+        validators=[MinValueValidator(Decimal("0.000001"))],
+        help_text=_("How many kg, litres, pieces or heads one of this unit is."),
+    )
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("unit")
+        verbose_name_plural = _("units")
+
+    def normalise(self, quantity: Decimal) -> Decimal:
+        return quantity * self.factor
+
+
+class CommodityType(Vocabulary):
+    area = models.ForeignKey(
+        CommodityArea, on_delete=models.PROTECT, related_name="types", verbose_name=_("area")
+    )
+    default_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("default unit")
+    )
+
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("commodity type")
+        verbose_name_plural = _("commodity types")
+
+
+class TransportMode(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("transport mode")
+        verbose_name_plural = _("transport modes")
+
+
+class DetectionMethod(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("detection method")
+        verbose_name_plural = _("detection methods")
+
+
+class ConcealmentMethod(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("concealment method")
+        verbose_name_plural = _("concealment methods")
+
+
+class Direction(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("direction")
+        verbose_name_plural = _("directions")
+
+
+class LocationType(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("location type")
+        verbose_name_plural = _("location types")
+
+
+class OffenceType(Vocabulary):
+    class Meta(Vocabulary.Meta):
+        verbose_name = _("offence type")
+        verbose_name_plural = _("offence types")
+
+
+VOCABULARIES = [
+    CommodityArea,
+    CommodityType,
+    Unit,
+    TransportMode,
+    DetectionMethod,
+    ConcealmentMethod,
+    Direction,
+    LocationType,
+    OffenceType,
+]
+
+# --- Cases ---------------------------------------------------------------------------
+
+
+class CaseStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted")
+    VALIDATED = "validated", _("Validated")
+    REJECTED = "rejected", _("Rejected")
+
+
+class CaseSource(models.TextChoices):
+    MANUAL = "manual", _("Manual entry")
+    UPLOAD = "upload", _("Bulk upload")
+    API = "api", _("API")
+    NCEN = "ncen", _("nCEN transfer")
+
+
+class CaseSequence(models.Model):
+    """The last number used for each year and country in case references."""
+
+    year = models.PositiveSmallIntegerField()
+    country = models.CharField(max_length=2)
+    last = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["year", "country"], name="one_sequence_per_year_country"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.year}-{self.country}: {self.last}"
+
+
+class Case(models.Model):
+    reference = models.CharField(_("CEN reference"), max_length=30, unique=True, editable=False)
+    administration = models.ForeignKey(
+        Administration,
+        on_delete=models.PROTECT,
+        related_name="cases",
+        verbose_name=_("reporting administration"),
+    )
+    national_reference = models.CharField(
+        _("national reference"),
+        max_length=60,
+        blank=True,
+        help_text=_("Your administration's own reference for this case."),
+    )
+    status = models.CharField(
+        _("status"), max_length=10, choices=CaseStatus.choices, default=CaseStatus.DRAFT
+    )
+    source = models.CharField(
+        _("source"), max_length=10, choices=CaseSource.choices, default=CaseSource.MANUAL
+    )
+
+    seizure_date = models.DateField(_("date of seizure"))
+    country = CountryField(_("country of seizure"))
+    place = models.CharField(
+        _("place"), max_length=120, blank=True, help_text=_("City, port or airport.")
+    )
+    unlocode = models.CharField(
+        _("UN/LOCODE"),
+        max_length=5,
+        blank=True,
+        validators=[
+            RegexValidator(r"^[A-Z]{2}[A-Z2-9]{3}$", _("A UN/LOCODE is five letters, e.g. FRCDG."))
+        ],
+    )
+    location_type = models.ForeignKey(
+        LocationType,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        verbose_name=_("location type"),
+    )
+    direction = models.ForeignKey(
+        Direction, on_delete=models.PROTECT, null=True, blank=True, verbose_name=_("direction")
+    )
+    transport_mode = models.ForeignKey(
+        TransportMode, on_delete=models.PROTECT, verbose_name=_("transport mode")
+    )
+    flight_number = models.CharField(_("flight number"), max_length=10, blank=True)
+    vessel_name = models.CharField(_("vessel name"), max_length=100, blank=True)
+    imo_number = models.CharField(
+        _("IMO number"), max_length=7, blank=True, validators=[validators.validate_imo_number]
+    )
+    container_number = models.CharField(
+        _("container number"),
+        max_length=11,
+        blank=True,
+        validators=[validators.validate_container_number],
+    )
+    vehicle_type = models.CharField(_("vehicle type"), max_length=100, blank=True)
+    detection_method = models.ForeignKey(
+        DetectionMethod, on_delete=models.PROTECT, verbose_name=_("detection method")
+    )
+    concealment_methods = models.ManyToManyField(
+        ConcealmentMethod, blank=True, verbose_name=_("concealment methods")
+    )
+    offence_types = models.ManyToManyField(OffenceType, blank=True, verbose_name=_("offence types"))
+    narrative = models.TextField(
+        _("narrative"),
+        blank=True,
+        help_text=_(
+            "How the seizure happened. Never write names, document numbers or anything "
+            "else that identifies a person: the CEN is shared with every member."
+        ),
+    )
+
+    quality_score = models.PositiveSmallIntegerField(_("data quality"), default=0)
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    quality_flag = models.TextField(_("data-quality problem reported by the WCO"), blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    validated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("validated by"),
+    )
+    submitted_at = models.DateTimeField(_("submitted"), null=True, blank=True)
+    validated_at = models.DateTimeField(_("validated"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["-seizure_date", "-id"]
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["administration", "national_reference"],
+                condition=~models.Q(national_reference=""),
+                name="national_reference_unique_per_administration",
+            )
+        ]
+        indexes = [
+            models.Index(fields=["status", "-seizure_date"]),
+            models.Index(fields=["administration", "status"]),
+            models.Index(fields=["country", "seizure_date"]),
+        ]
+
+    def __str__(self):
+        return self.reference
+
+    def get_absolute_url(self):
+        return reverse("seizures:case-detail", kwargs={"reference": self.reference})
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (CaseStatus.DRAFT, CaseStatus.REJECTED)
+
+    def route_countries(self) -> list:
+        return [leg.country for leg in self.route_legs.all()]
+
+
+class LegKind(models.TextChoices):
+    DEPARTURE = "departure", _("Departure")
+    TRANSIT = "transit", _("Transit")
+    DESTINATION = "destination", _("Destination")
+
+
+class RouteLeg(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="route_legs")
+    position = models.PositiveSmallIntegerField(_("position"))
+    kind = models.CharField(_("leg"), max_length=12, choices=LegKind.choices)
+    country = CountryField(_("country"))
+    place = models.CharField(_("place"), max_length=120, blank=True)
+
+    class Meta:
+        ordering = ["case", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["case", "position"], name="one_leg_per_position")
+        ]
+        indexes = [models.Index(fields=["country", "kind"])]
+
+    def __str__(self):
+        return f"{self.get_kind_display()}: {self.country.name}"
+
+
+class CitesAppendix(models.TextChoices):
+    I = "I", _("Appendix I")  # noqa: E741
+    II = "II", _("Appendix II")
+    III = "III", _("Appendix III")
+
+
+class CommodityLine(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="lines")
+    commodity_type = models.ForeignKey(
+        CommodityType, on_delete=models.PROTECT, verbose_name=_("commodity")
+    )
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    hs_code = models.CharField(
+        _("HS code"), max_length=10, blank=True, validators=[validators.validate_hs_code]
+    )
+    quantity = models.DecimalField(
+        _("quantity"),
+        max_digits=18,
+        decimal_places=3,
+        validators=[MinValueValidator(Decimal("0.001"))],
+    )
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name=_("unit"))
+    # quantity × unit factor, in the unit's base (kg, litres, pieces or heads).
+    normalised_quantity = models.DecimalField(
+        _("normalised quantity"), max_digits=24, decimal_places=6, editable=False
+    )
+    estimated_value = models.DecimalField(
+        _("estimated value"),
+        max_digits=18,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0"))],
+    )
+    currency = models.CharField(
+        _("currency"), max_length=3, blank=True, validators=[validators.validate_currency]
+    )
+    brand = models.CharField(_("brand"), max_length=100, blank=True)
+    species = models.CharField(_("species"), max_length=150, blank=True)
+    cites_appendix = models.CharField(
+        _("CITES appendix"), max_length=3, choices=CitesAppendix.choices, blank=True
+    )
+    packaging = models.CharField(_("packaging"), max_length=150, blank=True)
+
+    class Meta:
+        ordering = ["case", "id"]
+        verbose_name = _("commodity line")
+        verbose_name_plural = _("commodity lines")
+
+    def __str__(self):
+        return f"{self.commodity_type} {self.quantity} {self.unit.code}"
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    UNKNOWN = "unknown", _("Unknown")
+
+
+class AgeRange(models.TextChoices):
+    UNDER_18 = "0-17", _("Under 18")
+    FROM_18 = "18-25", _("18 to 25")
+    FROM_26 = "26-35", _("26 to 35")
+    FROM_36 = "36-45", _("36 to 45")
+    FROM_46 = "46-60", _("46 to 60")
+    OVER_60 = "61+", _("Over 60")
+
+
+class OffenderRole(models.TextChoices):
+    COURIER = "courier", _("Courier")
+    DRIVER = "driver", _("Driver")
+    PASSENGER = "passenger", _("Passenger")
+    SENDER = "sender", _("Sender")
+    RECIPIENT = "recipient", _("Recipient")
+    OTHER = "other", _("Other")
+
+
+class OffenderProfile(models.Model):
+    """Who was involved, without saying who: no names, no document numbers."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="offenders")
+    nationality = CountryField(_("nationality"), blank=True)
+    gender = models.CharField(
+        _("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN
+    )
+    birth_year = models.PositiveSmallIntegerField(
+        _("year of birth"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1900), MaxValueValidator(2100)],
+    )
+    age_range = models.CharField(_("age range"), max_length=6, choices=AgeRange.choices, blank=True)
+    role = models.CharField(_("role"), max_length=10, choices=OffenderRole.choices)
+
+    class Meta:
+        ordering = ["case", "id"]
+        verbose_name = _("offender profile")
+        verbose_name_plural = _("offender profiles")
+
+    def __str__(self):
+        return f"{self.get_role_display()} ({self.nationality.code or '?'})"
+
+
+class PhotoKind(models.TextChoices):
+    SEIZURE = "seizure", _("Seizure")
+    CONCEALMENT = "concealment", _("Concealment")
+    XRAY = "xray", _("X-ray image")
+    PACKAGING = "packaging", _("Packaging or brand")
+
+
+def _photo_path(instance, filename):
+    # Never the uploader's file name: it may carry names, places or dates.
+    return f"photos/{uuid.uuid4().hex}{filename[filename.rfind('.') :]}"
+
+
+def _thumbnail_path(instance, filename):
+    return f"thumbnails/{uuid.uuid4().hex}.jpg"
+
+
+class Photo(models.Model):
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="photos")
+    # Width and height are set from the sanitised image; no width_field here, which
+    # would make Django open the file whenever a Photo is loaded.
+    image = models.ImageField(upload_to=_photo_path)
+    thumbnail = models.ImageField(upload_to=_thumbnail_path, blank=True)
+    width = models.PositiveIntegerField(default=0)
+    height = models.PositiveIntegerField(default=0)
+    kind = models.CharField(
+        _("kind"), max_length=12, choices=PhotoKind.choices, default=PhotoKind.SEIZURE
+    )
+    caption = models.CharField(_("caption"), max_length=300, blank=True)
+    sha256 = models.CharField(max_length=64, editable=False)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["case", "id"]
+        verbose_name = _("photo")
+        verbose_name_plural = _("photos")
+
+    def __str__(self):
+        return f"{self.case_id} {self.get_kind_display()}"
+
+
+class CaseAction(models.TextChoices):
+    CREATED = "created", _("Created")
+    EDITED = "edited", _("Edited")
+    SUBMITTED = "submitted", _("Submitted")
+    VALIDATED = "validated", _("Validated")
+    REJECTED = "rejected", _("Rejected")
+    REOPENED = "reopened", _("Reopened")
+    FLAGGED = "flagged", _("Data-quality problem reported")
+    PHOTO_ADDED = "photo_added", _("Photo added")
+    PHOTO_DELETED = "photo_deleted", _("Photo removed")
+
+
+class CaseChange(models.Model):
+    """One entry of a case's history: who changed what, and when."""
+
+    case = models.ForeignKey(Case, on_delete=models.CASCADE, related_name="changes")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True
+    )
+    at = models.DateTimeField(default=timezone.now)
+    action = models.CharField(max_length=20, choices=CaseAction.choices)
+    changes = models.JSONField(default=dict, blank=True)
+    comment = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+
+    def __str__(self):
+        return f"{self.case_id} {self.action} {self.at:%Y-%m-%d}"

@@ -1,0 +1,73 @@
+"""Reads for the global CEN, every one scoped to the user asking."""
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+
+from accounts.models import Role, User
+
+from .models import Case, CaseStatus, CommodityLine, Photo
+
+PUBLISHED = (CaseStatus.SUBMITTED, CaseStatus.VALIDATED)
+CASE_WRITERS = (Role.OFFICER, Role.NATIONAL_ADMIN)
+
+
+def case_list(*, user: User) -> QuerySet[Case]:
+    """Every case ``user`` may read: submitted and validated cases of every member,
+    plus their own administration's drafts and rejected cases."""
+    visible = Q(status__in=PUBLISHED)
+    if not user.is_wco_staff:
+        visible |= Q(administration_id=user.administration_id)
+    return Case.objects.filter(visible).select_related(
+        "administration", "transport_mode", "detection_method"
+    )
+
+
+def own_case_list(*, user: User) -> QuerySet[Case]:
+    """The cases of the user's own administration, whatever their status."""
+    return case_list(user=user).filter(administration_id=user.administration_id)
+
+
+def case_get(*, user: User, reference: str) -> Case:
+    # Another administration's draft is a 404, exactly like a case that does not exist.
+    return get_object_or_404(case_list(user=user), reference=reference)
+
+
+def case_get_for_edit(*, user: User, reference: str) -> Case:
+    """A case the user may change: their own administration's, and they write cases."""
+    if user.role not in CASE_WRITERS:
+        raise Http404
+    return get_object_or_404(own_case_list(user=user), reference=reference)
+
+
+def case_get_for_validation(*, user: User, reference: str) -> Case:
+    if user.role != Role.NATIONAL_ADMIN:
+        raise Http404
+    return get_object_or_404(own_case_list(user=user), reference=reference)
+
+
+def case_possible_duplicates(*, case: Case) -> QuerySet[Case]:
+    """Cases of the same administration, same date, with a line of the same
+    commodity type and normalised quantity."""
+    lines = list(case.lines.values_list("commodity_type_id", "normalised_quantity"))
+    if not lines:
+        return Case.objects.none()
+    same_line = Q()
+    for commodity_type_id, quantity in lines:
+        same_line |= Q(commodity_type_id=commodity_type_id, normalised_quantity=quantity)
+    case_ids = CommodityLine.objects.filter(same_line).values("case_id")
+    return (
+        Case.objects.filter(
+            administration_id=case.administration_id,
+            seizure_date=case.seizure_date,
+            id__in=case_ids,
+        )
+        .exclude(pk=case.pk)
+        .exclude(status=CaseStatus.REJECTED)
+    )
+
+
+def photo_get(*, user: User, pk: int) -> Photo:
+    return get_object_or_404(
+        Photo.objects.select_related("case").filter(case__in=case_list(user=user)), pk=pk
+    )

@@ -1,0 +1,376 @@
+"""Writes for the global CEN. Each is atomic, records the case history and the
+audit log, and queues its background work on commit."""
+
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditAction, Role, User
+from accounts.services import audit_event_create
+
+from . import tasks
+from .models import (
+    Case,
+    CaseChange,
+    CaseSequence,
+    CaseSource,
+    CaseStatus,
+    CommodityLine,
+    OffenderProfile,
+    Photo,
+    RouteLeg,
+)
+from .photos import CleanImage, thumbnail_bytes
+from .validation import CaseData, case_quality
+
+LEG_ORDER = {"departure": 0, "transit": 1, "destination": 2}
+M2M_FIELDS = ("concealment_methods", "offence_types")
+
+
+def case_references_reserve(*, year: int, country: str, count: int = 1) -> list[str]:
+    """Reserve ``count`` consecutive references CEN-<year>-<country>-<number>.
+
+    The sequence row is locked for the rest of the transaction, so two officers
+    saving at the same moment never get the same number."""
+    country = country.upper()
+    with transaction.atomic():
+        CaseSequence.objects.get_or_create(year=year, country=country)
+        sequence = CaseSequence.objects.select_for_update().get(year=year, country=country)
+        first = sequence.last + 1
+        sequence.last = F("last") + count
+        sequence.save(update_fields=["last"])
+    return [f"CEN-{year}-{country}-{number:06d}" for number in range(first, first + count)]
+
+
+def _check_writer(user: User, case: Case) -> None:
+    if user.role not in (Role.OFFICER, Role.NATIONAL_ADMIN):
+        raise PermissionDenied
+    if case.administration_id != user.administration_id:
+        raise PermissionDenied
+
+
+def _describe(value) -> str:
+    """A field's value as text, for the case history."""
+    if hasattr(value, "all"):  # a many-to-many manager
+        return ", ".join(sorted(str(item) for item in value.all()))
+    return "" if value is None else str(value)
+
+
+def _lines_summary(case: Case) -> str:
+    return "; ".join(
+        f"{line.commodity_type.code} {line.quantity.normalize():f} {line.unit.code}"
+        for line in case.lines.select_related("commodity_type", "unit")
+    )
+
+
+def _route_summary(case: Case) -> str:
+    return " → ".join(leg.country.code for leg in case.route_legs.all())
+
+
+def _write_children(case: Case, data: CaseData) -> None:
+    case.lines.all().delete()
+    case.route_legs.all().delete()
+    case.offenders.all().delete()
+    CommodityLine.objects.bulk_create(
+        [
+            CommodityLine(
+                case=case, normalised_quantity=line["unit"].normalise(line["quantity"]), **line
+            )
+            for line in data.lines
+        ]
+    )
+    # Stable sort: transits keep the order in which they were entered.
+    legs = sorted(data.legs, key=lambda leg: LEG_ORDER[leg["kind"]])
+    RouteLeg.objects.bulk_create(
+        [RouteLeg(case=case, position=position, **leg) for position, leg in enumerate(legs)]
+    )
+    OffenderProfile.objects.bulk_create(
+        [OffenderProfile(case=case, **offender) for offender in data.offenders]
+    )
+
+
+def _set_fields(case: Case, data: CaseData) -> None:
+    for name, value in data.fields.items():
+        if name not in M2M_FIELDS:
+            setattr(case, name, value)
+
+
+def _set_m2m(case: Case, data: CaseData) -> None:
+    for name in M2M_FIELDS:
+        if name in data.fields:
+            getattr(case, name).set(data.fields[name])
+
+
+def _refresh_quality(case: Case, data: CaseData) -> None:
+    case.quality_score, _missing = case_quality(data, has_photos=case.photos.exists())
+    case.save(update_fields=["quality_score"])
+
+
+def _record(case: Case, *, user: User | None, action: str, changes=None, comment="") -> None:
+    CaseChange.objects.create(
+        case=case, user=user, action=action, changes=changes or {}, comment=comment
+    )
+
+
+def _audit(action: str, *, case: Case, user: User, request, details=None) -> None:
+    audit_event_create(
+        action=action,
+        request=request,
+        actor=user,
+        administration=case.administration,
+        target=case,
+        details={"reference": case.reference, **(details or {})},
+    )
+
+
+@transaction.atomic
+def case_create(
+    *,
+    user: User,
+    data: CaseData,
+    source: str = CaseSource.MANUAL,
+    request: HttpRequest | None = None,
+) -> Case:
+    case = Case(administration=user.administration, created_by=user, source=source)
+    _check_writer(user, case)
+    _set_fields(case, data)
+    [case.reference] = case_references_reserve(
+        year=case.seizure_date.year, country=str(case.country)
+    )
+    case.full_clean(exclude=["reference"])
+    case.save()
+    _set_m2m(case, data)
+    _write_children(case, data)
+    for photo in data.photos:
+        photo_add(user=user, case=case, request=request, audit=False, **photo)
+    _refresh_quality(case, data)
+    _record(case, user=user, action="created")
+    _audit(AuditAction.CASE_CREATED, case=case, user=user, request=request)
+    return case
+
+
+@transaction.atomic
+def case_update(
+    *, user: User, case: Case, data: CaseData, request: HttpRequest | None = None
+) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    _check_writer(user, case)
+    if not case.is_editable:
+        raise PermissionDenied(_("Only draft or rejected cases can be edited."))
+    before = {name: _describe(getattr(case, name)) for name in data.fields}
+    before["lines"], before["route"] = _lines_summary(case), _route_summary(case)
+    _set_fields(case, data)
+    case.full_clean()
+    case.save()
+    _set_m2m(case, data)
+    _write_children(case, data)
+    for photo in data.photos:
+        photo_add(user=user, case=case, request=request, audit=False, **photo)
+    after = {name: _describe(getattr(case, name)) for name in data.fields}
+    after["lines"], after["route"] = _lines_summary(case), _route_summary(case)
+    changes = {
+        name: {"from": before[name], "to": after[name]}
+        for name in after
+        if before[name] != after[name]
+    }
+    _refresh_quality(case, data)
+    _record(case, user=user, action="edited", changes=changes)
+    _audit(
+        AuditAction.CASE_UPDATED,
+        case=case,
+        user=user,
+        request=request,
+        details={"fields": sorted(changes)},
+    )
+    return case
+
+
+def _transition(
+    *,
+    case: Case,
+    user: User,
+    allowed_from: tuple,
+    to: str,
+    action: str,
+    audit_action: str,
+    request,
+    comment: str = "",
+    **updates,
+) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status not in allowed_from:
+        raise PermissionDenied(_("This case cannot change that way from its current status."))
+    previous = case.status
+    case.status = to
+    for name, value in updates.items():
+        setattr(case, name, value)
+    case.save(update_fields=["status", "updated_at", *updates])
+    _record(
+        case,
+        user=user,
+        action=action,
+        changes={"status": {"from": previous, "to": to}},
+        comment=comment,
+    )
+    _audit(audit_action, case=case, user=user, request=request, details={"from": previous})
+    return case
+
+
+@transaction.atomic
+def case_submit(*, user: User, case: Case, request: HttpRequest | None = None) -> Case:
+    _check_writer(user, case)
+    return _transition(
+        case=case,
+        user=user,
+        allowed_from=(CaseStatus.DRAFT, CaseStatus.REJECTED),
+        to=CaseStatus.SUBMITTED,
+        action="submitted",
+        audit_action=AuditAction.CASE_SUBMITTED,
+        request=request,
+        submitted_at=timezone.now(),
+    )
+
+
+def _check_validator(user: User, case: Case) -> None:
+    if user.role != Role.NATIONAL_ADMIN or case.administration_id != user.administration_id:
+        raise PermissionDenied
+
+
+@transaction.atomic
+def case_validate(*, user: User, case: Case, request: HttpRequest | None = None) -> Case:
+    _check_validator(user, case)
+    return _transition(
+        case=case,
+        user=user,
+        allowed_from=(CaseStatus.SUBMITTED,),
+        to=CaseStatus.VALIDATED,
+        action="validated",
+        audit_action=AuditAction.CASE_VALIDATED,
+        request=request,
+        validated_by=user,
+        validated_at=timezone.now(),
+        rejection_reason="",
+    )
+
+
+@transaction.atomic
+def case_reject(*, user: User, case: Case, reason: str, request: HttpRequest | None = None) -> Case:
+    _check_validator(user, case)
+    return _transition(
+        case=case,
+        user=user,
+        allowed_from=(CaseStatus.SUBMITTED,),
+        to=CaseStatus.REJECTED,
+        action="rejected",
+        audit_action=AuditAction.CASE_REJECTED,
+        request=request,
+        comment=reason,
+        rejection_reason=reason,
+    )
+
+
+@transaction.atomic
+def case_reopen(*, user: User, case: Case, request: HttpRequest | None = None) -> Case:
+    """A national admin takes a submitted or validated case back to draft to correct it."""
+    _check_validator(user, case)
+    return _transition(
+        case=case,
+        user=user,
+        allowed_from=(CaseStatus.SUBMITTED, CaseStatus.VALIDATED),
+        to=CaseStatus.DRAFT,
+        action="reopened",
+        audit_action=AuditAction.CASE_REOPENED,
+        request=request,
+        validated_by=None,
+        validated_at=None,
+    )
+
+
+@transaction.atomic
+def case_flag_quality(
+    *, user: User, case: Case, message: str, request: HttpRequest | None = None
+) -> Case:
+    """WCO staff report a data-quality problem back to the administration."""
+    if not user.is_wco_staff:
+        raise PermissionDenied
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    case.quality_flag = message
+    case.save(update_fields=["quality_flag", "updated_at"])
+    _record(case, user=user, action="flagged", comment=message)
+    _audit(AuditAction.CASE_FLAGGED, case=case, user=user, request=request)
+    return case
+
+
+def photo_add(
+    *,
+    user: User,
+    case: Case,
+    clean_image: CleanImage,
+    kind: str,
+    caption: str = "",
+    request: HttpRequest | None = None,
+    audit: bool = True,
+) -> Photo:
+    with transaction.atomic():
+        photo = Photo(
+            case=case,
+            kind=kind,
+            caption=caption,
+            sha256=clean_image.sha256,
+            width=clean_image.width,
+            height=clean_image.height,
+            uploaded_by=user,
+        )
+        photo.image.save(
+            f"photo.{clean_image.extension}", ContentFile(clean_image.content), save=False
+        )
+        photo.save()
+        if audit:
+            _record(case, user=user, action="photo_added", comment=caption)
+        tasks.make_photo_thumbnail.delay_on_commit(photo.pk)
+    return photo
+
+
+@transaction.atomic
+def photo_delete(*, user: User, photo: Photo, request: HttpRequest | None = None) -> None:
+    case = photo.case
+    _check_writer(user, case)
+    if not case.is_editable:
+        raise PermissionDenied(_("Only draft or rejected cases can be edited."))
+    storage, names = photo.image.storage, [photo.image.name, photo.thumbnail.name]
+    photo.delete()
+    _record(case, user=user, action="photo_deleted")
+    transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
+
+
+def photo_thumbnail_make(*, photo: Photo) -> None:
+    """Idempotent: a photo that has its thumbnail keeps it."""
+    if photo.thumbnail:
+        return
+    with photo.image.open("rb") as image_file:
+        content = thumbnail_bytes(image_file)
+    photo.thumbnail.save("thumbnail.jpg", ContentFile(content), save=False)
+    photo.save(update_fields=["thumbnail"])
+
+
+@transaction.atomic
+def vocabulary_entry_save(*, user: User, entry, request: HttpRequest | None = None):
+    """WCO staff extend or correct a controlled list; the change is audited."""
+    if not user.is_wco_staff:
+        raise PermissionDenied
+    created = entry.pk is None
+    entry.label = entry.label_en
+    entry.full_clean()
+    entry.save()
+    audit_event_create(
+        action=AuditAction.VOCABULARY_CHANGED,
+        request=request,
+        actor=user,
+        target=entry,
+        details={"code": entry.code, "created": created, "label_en": entry.label_en},
+    )
+    return entry

@@ -1,0 +1,31 @@
+from django.urls import path
+
+from . import views
+
+app_name = "seizures"
+
+urlpatterns = [
+    path("", views.case_list, name="case-list"),
+    path("new/", views.case_create, name="case-create"),
+    path("new/simple/", views.case_create_simple, name="case-create-simple"),
+    path("quality/", views.case_quality_panel, name="case-quality"),
+    path("photos/<int:pk>/", views.photo_file, name="photo-image"),
+    path(
+        "photos/<int:pk>/thumbnail/",
+        views.photo_file,
+        {"variant": "thumbnail"},
+        name="photo-thumbnail",
+    ),
+    path("photos/<int:pk>/delete/", views.photo_delete, name="photo-delete"),
+    path("vocabularies/", views.vocabulary_index, name="vocabulary-index"),
+    path("vocabularies/<slug:slug>/", views.vocabulary_list, name="vocabulary-list"),
+    path("vocabularies/<slug:slug>/new/", views.vocabulary_edit, name="vocabulary-create"),
+    path("vocabularies/<slug:slug>/<int:pk>/", views.vocabulary_edit, name="vocabulary-update"),
+    path("<str:reference>/", views.case_detail, name="case-detail"),
+    path("<str:reference>/edit/", views.case_edit, name="case-edit"),
+    path("<str:reference>/submit/", views.case_submit, name="case-submit"),
+    path("<str:reference>/validate/", views.case_validate_view, name="case-validate"),
+    path("<str:reference>/reject/", views.case_reject, name="case-reject"),
+    path("<str:reference>/reopen/", views.case_reopen, name="case-reopen"),
+    path("<str:reference>/flag/", views.case_flag, name="case-flag"),
+]
