@@ -2,6 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from .models import Administration, AuditAction, AuditOutcome, Role, User
+from .regions import region_of
 
 
 class LoginForm(forms.Form):
@@ -105,7 +106,15 @@ class AdministrationForm(forms.ModelForm):
             del self.fields["region"]
         else:
             self.fields["country"].required = True
-            self.fields["region"].required = True
+            self.fields["region"].required = False
+            self.fields["region"].help_text = _("Left empty: the WCO region of the country.")
+
+    def clean(self):
+        data = super().clean()
+        if "region" in self.fields and not data.get("region") and data.get("country"):
+            data["region"] = region_of(str(data["country"])) or ""
+            self.instance.region = data["region"]
+        return data
 
 
 class UserFilterForm(forms.Form):

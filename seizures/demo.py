@@ -64,7 +64,7 @@ def _source_for(code: str, rng: random.Random) -> str:
     return rng.choice(["CN", "IN", "TR", "AE", "NG", "BR", "MX", "TH"])
 
 
-def _quantity(unit_code: str, rng: random.Random) -> Decimal:
+def _quantity(unit, rng: random.Random) -> Decimal:
     """Log-normal quantities: many small seizures, a few very large ones."""
     median = {
         "KG": 8,
@@ -79,8 +79,10 @@ def _quantity(unit_code: str, rng: random.Random) -> Decimal:
         "TABLET": 5000,
         "DOSE": 1000,
         "HEAD": 12,
-    }.get(unit_code, 10)
+    }.get(unit.code, 10)
     value = median * rng.lognormvariate(0, 1.2)
+    if unit.dimension in ("count", "heads"):  # no 12.7 cigarettes
+        return Decimal(max(1, round(value)))
     return Decimal(str(round(max(value, 0.001), 3)))
 
 
@@ -180,7 +182,7 @@ def seed_cases(*, count: int, photo_ratio: float = 0.005, seed=None, stdout=None
         for case, line_types in zip(cases, details, strict=True):
             for commodity_type in line_types:
                 unit = commodity_type.default_unit
-                quantity = _quantity(unit.code, rng)
+                quantity = _quantity(unit, rng)
                 lines.append(
                     CommodityLine(
                         case=case,

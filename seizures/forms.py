@@ -29,10 +29,8 @@ DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 class CaseForm(forms.ModelForm):
     # Typed with spaces or in lower case ("msku 907032 3"): cleaned below, and the
     # model's validators check the cleaned value.
-    container_number = forms.CharField(
-        label=_("container number"), max_length=20, required=False
-    )
-    flight_number = forms.CharField(label=_("flight number"), max_length=16, required=False)
+    container_number = forms.CharField(label=_("Container number"), max_length=20, required=False)
+    flight_number = forms.CharField(label=_("Flight number"), max_length=16, required=False)
     unlocode = forms.CharField(label=_("UN/LOCODE"), max_length=8, required=False)
 
     class Meta:
@@ -272,6 +270,8 @@ def vocabulary_form_class(model):
         class Meta:
             fields = ["code", *label_fields, *extra, "order", "is_active"]
 
+        Meta.model = model
+
         def __init__(self, *args, **kwargs):
             super().__init__(*args, **kwargs)
             self.fields["label_en"].required = True
@@ -284,5 +284,4 @@ def vocabulary_form_class(model):
                 raise forms.ValidationError(_("Use capital letters, digits and underscores."))
             return code
 
-    VocabularyForm.Meta.model = model
     return VocabularyForm

@@ -15,7 +15,8 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 
-from accounts.models import Administration
+from accounts.models import Administration, Region
+from accounts.regions import region_of
 
 from . import validators
 
@@ -293,8 +294,11 @@ class Case(models.Model):
     def is_editable(self) -> bool:
         return self.status in (CaseStatus.DRAFT, CaseStatus.REJECTED)
 
-    def route_countries(self) -> list:
-        return [leg.country for leg in self.route_legs.all()]
+    @property
+    def region_label(self) -> str:
+        """The WCO region of the country of seizure."""
+        code = region_of(self.country.code) if self.country else None
+        return Region(code).label if code else ""
 
 
 class LegKind(models.TextChoices):

@@ -289,3 +289,24 @@ def test_user_list_filters(as_user, national_admin, officer, france):
         .content.decode()
     )
     assert analyst.email in page and officer.email not in page
+
+
+def test_a_new_administration_gets_its_countrys_wco_region(as_user, wco_staff):
+    from accounts.models import Administration
+
+    as_user(wco_staff).post(
+        reverse("accounts:administration-create"),
+        {"name": "Uzbek Customs", "country": "UZ", "region": "", "is_active": "on"},
+    )
+    assert Administration.objects.get(country="UZ").region == "EUR"
+
+
+def test_every_country_has_a_wco_region():
+    from django_countries import countries
+
+    from accounts.models import Region
+    from accounts.regions import COUNTRY_REGION, region_of
+
+    assert {code for code, _ in countries} <= set(COUNTRY_REGION)
+    assert set(COUNTRY_REGION.values()) == set(Region.values)
+    assert region_of("fr") == "EUR" and region_of("KE") == "ESA" and region_of("BR") == "AMS"

@@ -76,3 +76,13 @@ def test_units_normalise_to_their_base(vocab):
     assert vocab.carton.normalise(Decimal("3")) == Decimal("600")
     assert vocab.carton.dimension == vocab.stick.dimension == "count"
     assert vocab.kg.dimension == "mass"
+
+
+@pytest.mark.parametrize(
+    ("value", "shown"),
+    [("12.500", "12.5"), ("10000.000", "10,000"), ("0.001", "0.001"), ("1500", "1,500")],
+)
+def test_quantities_are_shown_without_trailing_zeros(value, shown):
+    from seizures.templatetags.seizures_tags import quantity
+
+    assert quantity(Decimal(value)) == shown
