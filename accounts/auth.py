@@ -1,4 +1,17 @@
-"""Glue between django-axes and this project's e-mail login."""
+"""Authentication glue: django-axes' username, and the backend's account rules."""
+
+from django.contrib.auth.backends import ModelBackend
+
+
+class AccountBackend(ModelBackend):
+    """Users of a deactivated administration can neither log in nor keep a
+    session (``get_user`` applies the same rule on every request)."""
+
+    def user_can_authenticate(self, user):
+        administration = getattr(user, "administration", None)
+        return super().user_can_authenticate(user) and (
+            administration is None or administration.is_active
+        )
 
 
 def axes_username(request, credentials) -> str | None:

@@ -104,6 +104,7 @@ class AdministrationForm(forms.ModelForm):
         if self.instance.is_secretariat:
             del self.fields["country"]
             del self.fields["region"]
+            del self.fields["is_active"]  # the Secretariat cannot be switched off
         else:
             self.fields["country"].required = True
             self.fields["region"].required = False

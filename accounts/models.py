@@ -227,8 +227,12 @@ class BackupCodeDevice(ThrottlingMixin, Device):
         token_hash = hash_backup_code(str(token))
         for code in self.codes.filter(used_at__isnull=True):
             if constant_time_compare(code.code_hash, token_hash):
-                code.used_at = timezone.now()
-                code.save(update_fields=["used_at"])
+                # A conditional update: of two requests racing with one code, one wins.
+                claimed = BackupCode.objects.filter(pk=code.pk, used_at__isnull=True).update(
+                    used_at=timezone.now()
+                )
+                if not claimed:
+                    break
                 self.throttle_reset()
                 return True
         self.throttle_increment()
@@ -305,7 +309,7 @@ class AuditEvent(models.Model):
         verbose_name=_("user"),
     )
     # Kept as text too: the log must stay readable whatever happens to the user row.
-    actor_email = models.CharField(_("user e-mail"), max_length=254, blank=True)
+    actor_email = models.CharField(_("user e-mail"), max_length=320, blank=True)
     administration = models.ForeignKey(
         Administration,
         on_delete=models.PROTECT,

@@ -6,6 +6,7 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from .models import Administration, AuditAction, AuditEvent, BackupCodeDevice, User
 
@@ -64,3 +65,7 @@ def recent_logins(*, user: User, limit: int = 5) -> QuerySet[AuditEvent]:
 def backup_codes_left(*, user: User) -> int:
     device = BackupCodeDevice.objects.filter(user=user).first()
     return device.remaining() if device else 0
+
+
+def user_has_authenticator(*, user: User) -> bool:
+    return TOTPDevice.objects.filter(user=user, confirmed=True).exists()

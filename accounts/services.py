@@ -40,7 +40,38 @@ SESSION_NEW_BACKUP_CODES = "cen_new_backup_codes"
 SESSION_OTP_FAILURES = "cen_otp_failures"
 
 # Never let one of these reach the append-only log, whoever passes it.
-_SECRET_KEY_PARTS = ("password", "token", "code", "secret", "session", "key")
+SECRET_DETAIL_KEYS = frozenset(
+    {
+        "password",
+        "password1",
+        "password2",
+        "old_password",
+        "new_password",
+        "new_password1",
+        "new_password2",
+        "token",
+        "otp_token",
+        "backup_code",
+        "backup_codes",
+        "session_key",
+        "sessionid",
+        "secret",
+        "secret_key",
+        "api_key",
+    }
+)
+
+
+def _without_secrets(value):
+    if isinstance(value, dict):
+        return {
+            key: _without_secrets(item)
+            for key, item in value.items()
+            if str(key).lower() not in SECRET_DETAIL_KEYS
+        }
+    if isinstance(value, list):
+        return [_without_secrets(item) for item in value]
+    return value
 
 
 def _client_ip(request: HttpRequest | None) -> str | None:
@@ -71,11 +102,7 @@ def audit_event_create(
             administration = target
         elif actor is not None:
             administration = actor.administration
-    clean_details = {
-        key: value
-        for key, value in (details or {}).items()
-        if not any(part in key.lower() for part in _SECRET_KEY_PARTS)
-    }
+    clean_details = _without_secrets(details or {})
     return AuditEvent.objects.create(
         actor=actor,
         actor_email=actor.email if actor is not None else clean_details.get("email", ""),

@@ -246,6 +246,7 @@ def otp_setup(request):
     return render(request, "accounts/otp_setup.html", context)
 
 
+@expired_password_allowed
 @never_cache
 def backup_codes_new(request):
     """Shows freshly generated backup codes, once."""
@@ -383,7 +384,7 @@ def user_detail(request, pk):
         {
             "managed": user,
             "is_locked": selectors.user_is_locked(user=user),
-            "has_totp": TOTPDevice.objects.filter(user=user, confirmed=True).exists(),
+            "has_totp": selectors.user_has_authenticator(user=user),
             "events": selectors.audit_event_list(actor=request.user).filter(
                 object_type="accounts.user", object_id=str(user.pk)
             )[:20],

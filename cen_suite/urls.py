@@ -1,11 +1,12 @@
 from django.contrib import admin
 from django.urls import include, path
+from django.utils.translation import gettext_lazy
 
 from accounts import views as account_views
 
 from . import views
 
-admin.site.site_header = "CEN Suite administration"
+admin.site.site_header = gettext_lazy("CEN Suite administration")
 # The admin has no login or password change of its own: both go through the
 # product, with the second factor, password history and audit.
 admin.site.login = account_views.admin_login

@@ -141,8 +141,8 @@ def seed_cases(*, count: int, photo_ratio: float = 0.005, seed=None, stdout=None
             plans.append((administration, date))
         # One block of references per (year, country) in this batch.
         needed = {}
-        for administration, date in plans:
-            key = (date.year, administration.country.code)
+        for administration, _date in plans:
+            key = (today.year, administration.country.code)
             needed[key] = needed.get(key, 0) + 1
         references = {
             key: iter(case_references_reserve(year=key[0], country=key[1], count=number))
@@ -156,7 +156,7 @@ def seed_cases(*, count: int, photo_ratio: float = 0.005, seed=None, stdout=None
             officer = reporters[administration]
             cases.append(
                 Case(
-                    reference=next(references[(date.year, administration.country.code)]),
+                    reference=next(references[(today.year, administration.country.code)]),
                     administration=administration,
                     status=status,
                     source=rng.choice([CaseSource.MANUAL, CaseSource.UPLOAD, CaseSource.API]),

@@ -71,3 +71,8 @@ def photo_get(*, user: User, pk: int) -> Photo:
     return get_object_or_404(
         Photo.objects.select_related("case").filter(case__in=case_list(user=user)), pk=pk
     )
+
+
+def vocabulary_entry_get(*, model, pk: int):
+    """Vocabularies are shared by everyone: any entry may be read."""
+    return get_object_or_404(model, pk=pk)

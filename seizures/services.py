@@ -15,6 +15,7 @@ from accounts.services import audit_event_create
 from . import tasks
 from .models import (
     Case,
+    CaseAction,
     CaseChange,
     CaseSequence,
     CaseSource,
@@ -138,15 +139,17 @@ def case_create(
     case = Case(administration=user.administration, created_by=user, source=source)
     _check_writer(user, case)
     _set_fields(case, data)
+    # The year of recording and the reporting administration's country: a reference
+    # never has to change when the seizure date or place is corrected.
     [case.reference] = case_references_reserve(
-        year=case.seizure_date.year, country=str(case.country)
+        year=timezone.localdate().year, country=user.administration.country.code
     )
     case.full_clean(exclude=["reference"])
     case.save()
     _set_m2m(case, data)
     _write_children(case, data)
     for photo in data.photos:
-        photo_add(user=user, case=case, request=request, audit=False, **photo)
+        photo_add(user=user, case=case, request=request, **photo)
     _refresh_quality(case, data)
     _record(case, user=user, action="created")
     _audit(AuditAction.CASE_CREATED, case=case, user=user, request=request)
@@ -169,7 +172,7 @@ def case_update(
     _set_m2m(case, data)
     _write_children(case, data)
     for photo in data.photos:
-        photo_add(user=user, case=case, request=request, audit=False, **photo)
+        photo_add(user=user, case=case, request=request, **photo)
     after = {name: _describe(getattr(case, name)) for name in data.fields}
     after["lines"], after["route"] = _lines_summary(case), _route_summary(case)
     changes = {
@@ -313,8 +316,10 @@ def photo_add(
     kind: str,
     caption: str = "",
     request: HttpRequest | None = None,
-    audit: bool = True,
 ) -> Photo:
+    _check_writer(user, case)
+    if not case.is_editable:
+        raise PermissionDenied(_("Only draft or rejected cases can be edited."))
     with transaction.atomic():
         photo = Photo(
             case=case,
@@ -329,8 +334,14 @@ def photo_add(
             f"photo.{clean_image.extension}", ContentFile(clean_image.content), save=False
         )
         photo.save()
-        if audit:
-            _record(case, user=user, action="photo_added", comment=caption)
+        _record(case, user=user, action=CaseAction.PHOTO_ADDED, comment=caption)
+        _audit(
+            AuditAction.CASE_UPDATED,
+            case=case,
+            user=user,
+            request=request,
+            details={"photo_added": photo.pk},
+        )
         tasks.make_photo_thumbnail.delay_on_commit(photo.pk)
     return photo
 
@@ -342,8 +353,16 @@ def photo_delete(*, user: User, photo: Photo, request: HttpRequest | None = None
     if not case.is_editable:
         raise PermissionDenied(_("Only draft or rejected cases can be edited."))
     storage, names = photo.image.storage, [photo.image.name, photo.thumbnail.name]
+    photo_id = photo.pk
     photo.delete()
-    _record(case, user=user, action="photo_deleted")
+    _record(case, user=user, action=CaseAction.PHOTO_DELETED)
+    _audit(
+        AuditAction.CASE_UPDATED,
+        case=case,
+        user=user,
+        request=request,
+        details={"photo_deleted": photo_id},
+    )
     transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
 
 

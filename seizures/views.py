@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import FileResponse, Http404
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -106,7 +106,7 @@ def case_edit(request, reference):
 def case_quality_panel(request):
     """htmx: the data-quality panel for what the form holds so far."""
     case_forms = CaseForms.bind(
-        data=request.POST, files=request.FILES, administration=request.user.administration
+        data=request.POST, administration=request.user.administration, with_photos=False
     )
     case_forms.is_valid()
     score, missing = case_quality(_lenient_data(case_forms))
@@ -201,13 +201,13 @@ def case_list(request):
     )
 
 
-def _workflow(request, reference, action, message, form_class=None, field=None):
+def _workflow(request, reference, action, message, form_class=None, field=None, invalid=""):
     case = selectors.case_get(user=request.user, reference=reference)
     kwargs = {}
     if form_class is not None:
         form = form_class(request.POST)
         if not form.is_valid():
-            messages.error(request, _("Please give a reason."))
+            messages.error(request, invalid)
             return redirect(case)
         kwargs[field] = form.cleaned_data[field]
     try:
@@ -248,6 +248,7 @@ def case_reject(request, reference):
         _("The case has been sent back to the officer."),
         RejectForm,
         "reason",
+        _("Please give a reason."),
     )
 
 
@@ -270,6 +271,7 @@ def case_flag(request, reference):
         _("The administration has been told about the problem."),
         QualityFlagForm,
         "message",
+        _("Please describe the problem."),
     )
 
 
@@ -278,7 +280,8 @@ def photo_file(request, pk, variant="image"):
     photo = selectors.photo_get(user=request.user, pk=pk)
     field = photo.thumbnail if variant == "thumbnail" and photo.thumbnail else photo.image
     response = FileResponse(field.open("rb"))
-    response["Cache-Control"] = "private, max-age=3600"
+    # Revalidated every time: a case taken back to draft must stop showing at once.
+    response["Cache-Control"] = "private, no-cache"
     response["Content-Disposition"] = "inline"
     return response
 
@@ -332,7 +335,7 @@ def vocabulary_list(request, slug):
 @role_required(Role.WCO_STAFF)
 def vocabulary_edit(request, slug, pk=None):
     model = _vocabulary_model(slug)
-    entry = get_object_or_404(model, pk=pk) if pk else model()
+    entry = selectors.vocabulary_entry_get(model=model, pk=pk) if pk else model()
     form = vocabulary_form_class(model)(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
         services.vocabulary_entry_save(user=request.user, entry=form.instance, request=request)

@@ -1,3 +1,5 @@
+import re
+
 import pytest
 from django.urls import reverse
 
@@ -45,3 +47,33 @@ def test_navigation_shows_only_what_the_role_can_use(as_user, officer, national_
     assert users not in officer_nav and administrations not in officer_nav
     assert users in admin_nav and administrations not in admin_nav
     assert users in staff_nav and administrations in staff_nav
+
+
+@pytest.mark.parametrize(
+    ("language", "heading"),
+    [
+        ("fr", "Connexion à CEN Suite"),
+        ("es", "Iniciar sesión en CEN Suite"),
+        ("pt", "Iniciar sessão no CEN Suite"),
+        ("ru", "Вход в CEN Suite"),
+        ("ar", "تسجيل الدخول إلى CEN Suite"),
+    ],
+)
+def test_the_interface_is_translated(client, db, language, heading):
+    client.cookies["django_language"] = language
+    assert heading in client.get(reverse("accounts:login")).content.decode()
+
+
+def test_every_catalog_is_complete():
+    """Each language's catalog translates every message, so that no page shows
+    English in the middle of French (run makemessages, translate, compile)."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    for code, _name in settings.LANGUAGES[1:]:
+        po = Path(settings.BASE_DIR, "locale", code, "LC_MESSAGES", "django.po").read_text()
+        entries = po.split("\n\n")[1:]  # the first is the header
+        empty = [e for e in entries if re.search(r'^msgstr(\[\d\])? ""\n(?!")', e + "\n", re.M)]
+        fuzzy = [e for e in entries if "#, fuzzy" in e]
+        assert not empty and not fuzzy, (code, (empty + fuzzy)[:1])

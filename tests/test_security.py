@@ -1,3 +1,4 @@
+import pytest
 from django.core.management import call_command
 from django.urls import reverse
 
@@ -41,7 +42,17 @@ def test_production_settings_pass_the_deploy_check(settings, monkeypatch):
     settings.SESSION_COOKIE_SECURE = settings.CSRF_COOKIE_SECURE = True
     settings.SECURE_HSTS_SECONDS = 31_536_000
     settings.ALLOWED_HOSTS = ["cen.example.org"]
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
     call_command("check", deploy=True, fail_level="WARNING")
+
+
+def test_the_deploy_check_refuses_console_e_mail(settings, monkeypatch):
+    from django.core.management.base import SystemCheckError
+
+    monkeypatch.delenv("DJANGO_ALLOW_ASYNC_UNSAFE", raising=False)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+    with pytest.raises(SystemCheckError, match=r"accounts\.E001"):
+        call_command("check", deploy=True, fail_level="ERROR")
 
 
 def test_health_check_is_public_and_checks_the_database(client, db):

@@ -52,9 +52,15 @@ def test_secrets_never_reach_the_details(officer):
             "session_key": "k",
             "backup_code": "c",
             "email": "e",
+            "code": "COCAINE",  # a vocabulary code is not a secret
+            "changes": {"new_password1": "y", "role": {"from": "a", "to": "b"}},
         },
     )
-    assert event.details == {"email": "e"}
+    assert event.details == {
+        "email": "e",
+        "code": "COCAINE",
+        "changes": {"role": {"from": "a", "to": "b"}},
+    }
 
 
 def test_national_admin_reads_only_their_administrations_events(

@@ -198,3 +198,12 @@ def test_password_reset_e_mails_are_limited_per_address(
         for _ in range(5):
             client.post(reverse("accounts:password-reset"), {"email": officer.email})
     assert len(mail.outbox) == 3
+
+
+def test_e_mails_are_plain_text_without_html_escaping(officer, django_capture_on_commit_callbacks):
+    officer.full_name = "Anne O'Brien & Co"
+    officer.password_changed_at = timezone.now() - timedelta(days=83)
+    officer.save()
+    with django_capture_on_commit_callbacks(execute=True):
+        password_expiry_notices_send()
+    assert "Anne O'Brien & Co" in mail.outbox[0].body

@@ -63,3 +63,17 @@ def test_logout_needs_a_post(as_user, officer):
     client = as_user(officer)
     assert client.get(reverse("accounts:logout")).status_code == 405
     assert client.get(reverse("home")).status_code == 200
+
+
+def test_users_of_a_deactivated_administration_are_shut_out(client, client_factory, officer):
+    from ..factories import TEST_PASSWORD
+
+    session = login_verified(client_factory(), officer)
+    officer.administration.is_active = False
+    officer.administration.save()
+    assert session.get(reverse("home")).status_code == 302
+    response = client.post(
+        reverse("accounts:login"), {"email": officer.email, "password": TEST_PASSWORD}
+    )
+    assert response.status_code == 200
+    assert "_auth_user_id" not in client.session

@@ -84,16 +84,20 @@ def test_officer_records_a_case_with_two_lines_and_a_route(as_user, officer, voc
     ).exists()
 
 
-def test_references_number_per_year_and_country(officer, make_case, kenyan_officer):
+def test_references_number_per_year_and_reporting_country(officer, make_case, kenyan_officer):
+    import time_machine
+
     first = make_case(officer)
-    second = make_case(officer)
-    other_year = make_case(officer, date=datetime.date(2025, 12, 31))
+    # An old seizure recorded now is numbered in this year's sequence.
+    second = make_case(officer, date=datetime.date(2025, 12, 31))
     kenyan = make_case(kenyan_officer)
-    assert [first.reference, second.reference, other_year.reference, kenyan.reference] == [
+    with time_machine.travel(datetime.datetime(2027, 1, 2, tzinfo=datetime.UTC)):
+        next_year = make_case(officer)
+    assert [first.reference, second.reference, kenyan.reference, next_year.reference] == [
         "CEN-2026-FR-000001",
         "CEN-2026-FR-000002",
-        "CEN-2025-FR-000001",
         "CEN-2026-KE-000001",
+        "CEN-2027-FR-000001",
     ]
 
 
@@ -353,3 +357,32 @@ def test_photo_uploaded_with_the_case_is_served_only_to_those_who_may_see_it(
     assert login_verified(client_factory(), kenyan_officer).get(url).status_code == 404
     assert client_factory().get(url).status_code == 302
     assert CommodityLine.objects.filter(case=case).count() == 2
+
+
+def test_other_members_see_the_case_but_not_its_internal_history(
+    as_user, officer, kenyan_officer, vocab
+):
+    client = as_user(officer)
+    client.post(
+        reverse("seizures:case-create"), full_form(vocab, national_reference="FR-SECRET-42")
+    )
+    case = Case.objects.get()
+    data = full_form(vocab, national_reference="FR-SECRET-43")
+    client.post(reverse("seizures:case-edit", args=[case.reference]), data)
+    services.case_submit(user=officer, case=case)
+    page = as_user(kenyan_officer).get(case.get_absolute_url()).content.decode()
+    assert "FR-SECRET" not in page
+    assert officer.full_name not in page
+    assert "FR-SECRET-43" in as_user(officer).get(case.get_absolute_url()).content.decode()
+
+
+def test_photos_are_never_cached_beyond_the_access_check(as_user, officer, make_case):
+    from seizures.photos import photo_sanitise
+
+    case = make_case(officer)
+    photo = services.photo_add(
+        user=officer, case=case, clean_image=photo_sanitise(upload(jpeg_bytes())), kind="seizure"
+    )
+    response = as_user(officer).get(reverse("seizures:photo-image", args=[photo.pk]))
+    assert response["Cache-Control"] == "private, no-cache"
+    assert case.changes.filter(action=CaseAction.PHOTO_ADDED).exists()
