@@ -7,6 +7,7 @@ import re
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 
 from .models import (
@@ -21,7 +22,7 @@ from .models import (
     Unit,
 )
 from .photos import photo_sanitise
-from .validators import normalise_hs_code, route_order_errors
+from .validators import currency_choices, normalise_hs_code, route_order_errors
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -124,6 +125,11 @@ class CommodityLineForm(forms.ModelForm):
             is_active=True
         ).select_related("area")
         self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
+        self.fields["currency"] = forms.ChoiceField(
+            label=capfirst(CommodityLine._meta.get_field("currency").verbose_name),
+            choices=currency_choices(),
+            required=False,
+        )
 
     def clean_hs_code(self):
         return normalise_hs_code(self.cleaned_data.get("hs_code", ""))

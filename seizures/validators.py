@@ -3,9 +3,12 @@
 import re
 from functools import cache
 
-from babel.numbers import list_currencies
+from babel import Locale
+from babel.numbers import get_currency_name, get_territory_currencies, list_currencies
 from django.core.exceptions import ValidationError
+from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 
 def validate_hs_code(value: str) -> None:
@@ -62,6 +65,24 @@ def validate_container_number(value: str) -> None:
 @cache
 def currency_codes() -> frozenset[str]:
     return frozenset(list_currencies())
+
+
+def currency_choices() -> list[tuple[str, str]]:
+    """Today's ISO 4217 currencies, named in the active language."""
+    locale = Locale.parse(to_locale(get_language() or "en"))
+    named = sorted(
+        (code, f"{code} – {get_currency_name(code, locale=locale)}")
+        for code in current_currency_codes()
+    )
+    return [("", "—"), *named]
+
+
+@cache
+def current_currency_codes() -> frozenset[str]:
+    """The currencies some country uses today (Babel's territory data)."""
+    return frozenset(
+        code for country, _name in countries for code in get_territory_currencies(country)
+    )
 
 
 def validate_currency(value: str) -> None:

@@ -39,7 +39,11 @@ def test_officer_records_a_case_and_the_national_admin_validates_it(page, tmp_pa
     page.get_by_role("link", name="Cases").click()
     page.get_by_role("link", name="Record a case").click()
     page.get_by_label("Date of seizure").fill("2026-03-14")
+    expect(page.get_by_test_id("quality-score")).to_have_text("0%")
     page.get_by_label("Place").first.fill("Le Havre")
+    page.get_by_label("Place").first.dispatch_event("change")
+    # The data-quality panel follows what the officer enters (htmx).
+    expect(page.get_by_test_id("quality-score")).not_to_have_text("0%")
     page.get_by_label("Transport mode").select_option(index=3)
     page.get_by_label("Detection method").select_option(index=1)
 

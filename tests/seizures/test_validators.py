@@ -86,3 +86,14 @@ def test_quantities_are_shown_without_trailing_zeros(value, shown):
     from seizures.templatetags.seizures_tags import quantity
 
     assert quantity(Decimal(value)) == shown
+
+
+def test_currencies_are_offered_in_the_users_language():
+    from django.utils import translation
+
+    from seizures.validators import currency_choices
+
+    with translation.override("fr"):
+        choices = dict(currency_choices())
+    assert choices["USD"] == "USD – dollar des États-Unis"
+    assert "XOF" in choices and "DEM" not in choices  # the Deutsche Mark is history
