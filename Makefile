@@ -21,7 +21,7 @@ migrate: install
 	$(RUN_ENV) $(BIN)/python manage.py migrate --no-input
 
 demo: migrate
-	$(RUN_ENV) $(BIN)/python manage.py seed_demo
+	$(RUN_ENV) $(BIN)/python manage.py seed_demo --min-cases 2000
 
 run: demo
 	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000

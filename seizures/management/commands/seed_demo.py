@@ -7,6 +7,7 @@ from django.core.management.base import BaseCommand, CommandError
 
 from accounts.demo import DEMO_PASSWORD, all_demo_users, seed_accounts
 from seizures.demo import seed_cases
+from seizures.models import Case
 
 
 class Command(BaseCommand):
@@ -18,6 +19,12 @@ class Command(BaseCommand):
     def add_arguments(self, parser):
         parser.add_argument("--cases", type=int, default=0, help="synthetic cases to add")
         parser.add_argument(
+            "--min-cases",
+            type=int,
+            default=0,
+            help="add synthetic cases only up to this total (what `make run` uses)",
+        )
+        parser.add_argument(
             "--photo-ratio",
             type=float,
             default=0.005,
@@ -27,7 +34,7 @@ class Command(BaseCommand):
             "--seed", type=int, default=None, help="random seed, for repeatable data"
         )
 
-    def handle(self, *args, cases, photo_ratio, seed, **options):
+    def handle(self, *args, cases, min_cases, photo_ratio, seed, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "seed_demo creates accounts with known passwords: it runs only with DEBUG=1."
@@ -40,6 +47,7 @@ class Command(BaseCommand):
         )
         for country, role, email, _name, _language in all_demo_users():
             self.stdout.write(f"  {email:28} {role.label:24} {administrations[country].name}")
+        cases += max(0, min_cases - Case.objects.count())
         if cases:
             started = time.monotonic()
             seed_cases(count=cases, photo_ratio=photo_ratio, seed=seed, stdout=self.stdout)
