@@ -12,6 +12,7 @@ def navigation(request):
     if user is not None and user.is_authenticated and user.is_verified():
         items.append((reverse("home"), _("Home")))
         items.append((reverse("seizures:case-list"), _("Cases")))
+        items.append((reverse("seizures:case-search"), _("Search")))
         if user.role in (Role.NATIONAL_ADMIN, Role.WCO_STAFF):
             items.append((reverse("accounts:user-list"), _("Users")))
         if user.role == Role.WCO_STAFF:

@@ -6,6 +6,7 @@ app_name = "seizures"
 
 urlpatterns = [
     path("", views.case_list, name="case-list"),
+    path("search/", views.case_search_view, name="case-search"),
     path("new/", views.case_create, name="case-create"),
     path("new/simple/", views.case_create_simple, name="case-create-simple"),
     path("quality/", views.case_quality_panel, name="case-quality"),

@@ -1,0 +1,203 @@
+import datetime
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+
+from seizures import services
+from seizures.models import CommodityType, Unit
+from seizures.search.forms import CaseSearchForm
+from seizures.search.pagination import bounded_count, keyset_page
+from seizures.search.query import SORT_FIELDS, case_search
+from seizures.validation import CaseData
+
+
+@pytest.fixture
+def record(vocab):
+    """Create and submit a case with the given details."""
+
+    def record(user, *, date, commodity="COCAINE", quantity="10", unit="KG", legs=(), **fields):
+        data = CaseData(
+            fields={
+                "seizure_date": date,
+                "country": user.administration.country,
+                "transport_mode": vocab.transport,
+                "detection_method": vocab.detection,
+                "national_reference": "",
+                **fields,
+            },
+            lines=[
+                {
+                    "commodity_type": CommodityType.objects.get(code=commodity),
+                    "quantity": Decimal(quantity),
+                    "unit": Unit.objects.get(code=unit),
+                    "description": fields.pop("description", ""),
+                }
+            ],
+            legs=[{"kind": kind, "country": country, "place": ""} for kind, country in legs],
+            offenders=[],
+        )
+        case = services.case_create(user=user, data=data)
+        services.case_submit(user=user, case=case)
+        return case
+
+    return record
+
+
+@pytest.fixture
+def cases(record, officer, kenyan_officer):
+    return {
+        "fr_cocaine": record(
+            officer,
+            date=datetime.date(2025, 5, 1),
+            quantity="120",
+            legs=[("departure", "EC"), ("transit", "PA"), ("destination", "FR")],
+            narrative="Hidden in banana boxes",
+        ),
+        "fr_cigarettes": record(
+            officer,
+            date=datetime.date(2026, 2, 1),
+            commodity="CIGARETTES",
+            quantity="50",
+            unit="CARTON",
+            legs=[("departure", "AE"), ("destination", "FR")],
+        ),
+        "ke_ivory": record(
+            kenyan_officer,
+            date=datetime.date(2026, 3, 1),
+            commodity="IVORY",
+            quantity="300",
+            legs=[("departure", "KE"), ("destination", "CN")],
+            vessel_name="Ocean Star",
+        ),
+    }
+
+
+def search(user, **params):
+    form = CaseSearchForm(params)
+    assert form.is_valid(), form.errors
+    return set(
+        case_search(user=user, filters=form.cleaned_data).values_list("reference", flat=True)
+    )
+
+
+def refs(cases, *names):
+    return {cases[name].reference for name in names}
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({}, ["fr_cocaine", "fr_cigarettes", "ke_ivory"]),
+        ({"date_from": "2026-01-01"}, ["fr_cigarettes", "ke_ivory"]),
+        ({"date_to": "2025-12-31"}, ["fr_cocaine"]),
+        ({"country": ["KE"]}, ["ke_ivory"]),
+        ({"region": "EUR"}, ["fr_cocaine", "fr_cigarettes"]),
+        ({"route_country": "PA"}, ["fr_cocaine"]),
+        ({"route_country": "FR", "route_role": "destination"}, ["fr_cocaine", "fr_cigarettes"]),
+        ({"route_country": "FR", "route_role": "departure"}, []),
+        ({"hs_prefix": "99"}, []),
+        # Normalised quantities: 50 cartons are 10,000 pieces.
+        ({"quantity_min": "100"}, ["fr_cocaine", "fr_cigarettes", "ke_ivory"]),
+        ({"quantity_min": "5000"}, ["fr_cigarettes"]),
+        ({"quantity_min": "9000", "quantity_max": "11000"}, ["fr_cigarettes"]),  # 50 cartons
+        ({"q": "banana"}, ["fr_cocaine"]),
+        ({"q": "ocean"}, ["ke_ivory"]),
+        ({"q": "nothing-like-this"}, []),
+        ({"has_photos": "on"}, []),
+    ],
+)
+def test_each_filter(officer, cases, params, expected):
+    assert search(officer, **params) == refs(cases, *expected)
+
+
+def test_filters_by_vocabulary(officer, cases):
+    cocaine = CommodityType.objects.get(code="COCAINE")
+    assert search(officer, commodity_type=[cocaine.pk]) == refs(cases, "fr_cocaine")
+    assert search(officer, area=cocaine.area.pk) == refs(cases, "fr_cocaine")
+    assert search(officer, administration=cases["ke_ivory"].administration.pk) == refs(
+        cases, "ke_ivory"
+    )
+
+
+def test_line_conditions_apply_to_the_same_line(officer, cases):
+    cocaine = CommodityType.objects.get(code="COCAINE")
+    # 50 cartons are 10,000 pieces, but they are cigarettes, not cocaine.
+    assert search(officer, commodity_type=[cocaine.pk], quantity_min="5000") == set()
+
+
+def test_filters_combine(officer, cases):
+    assert search(officer, region="EUR", date_from="2026-01-01") == refs(cases, "fr_cigarettes")
+
+
+def test_another_administrations_drafts_never_appear(
+    officer, kenyan_officer, make_case, cases, client, as_user
+):
+    draft = make_case(kenyan_officer)
+    assert draft.reference not in search(officer)
+    assert draft.reference not in search(officer, status="draft")
+    assert draft.reference in search(kenyan_officer, status="draft")
+    page = as_user(officer).get(reverse("seizures:case-search"), {"status": "draft"})
+    assert draft.reference not in page.content.decode()
+
+
+def test_keyset_pages_walk_the_whole_result_once_in_order(officer, record):
+    for day in range(1, 13):
+        record(officer, date=datetime.date(2026, 1, (day % 3) + 1))  # many equal dates
+    for sort, order in SORT_FIELDS.items():
+        queryset = case_search(user=officer, filters={"sort": sort})
+        seen, token = [], None
+        while True:
+            rows, token = keyset_page(queryset, order=order, after=token, size=5)
+            seen += [row.pk for row in rows]
+            if not token:
+                break
+        assert seen == list(queryset.values_list("pk", flat=True)), sort
+
+
+def test_a_broken_page_token_gives_the_first_page(officer, cases):
+    queryset = case_search(user=officer, filters={})
+    rows, _token = keyset_page(queryset, order=SORT_FIELDS["-date"], after="!!not-a-token", size=2)
+    assert [row.pk for row in rows] == list(queryset.values_list("pk", flat=True)[:2])
+
+
+def test_counts_are_bounded(officer, cases):
+    queryset = case_search(user=officer, filters={})
+    assert bounded_count(queryset) == (3, False)
+    assert bounded_count(queryset, limit=2) == (2, True)
+
+
+def test_search_page_with_facets_that_narrow(as_user, officer, cases):
+    client = as_user(officer)
+    page = client.get(reverse("seizures:case-search"))
+    assert page.status_code == 200
+    facets = dict((str(title), values) for title, values in page.context["facets"])
+    assert sum(count for _label, count, _query in facets["Year"]) == 3
+    assert sum(count for _label, count, _query in facets["Country of seizure"]) == 3
+    label, count, query = next(v for v in facets["Commodity"] if v[0] == "Ivory")
+    narrowed = client.get(f"{reverse('seizures:case-search')}?{query}")
+    assert [row.reference for row in narrowed.context["rows"]] == [cases["ke_ivory"].reference]
+
+
+def test_the_url_round_trips_to_the_same_form(as_user, officer, cases):
+    params = {
+        "q": "banana",
+        "date_from": "2025-01-01",
+        "country": ["FR", "KE"],
+        "region": "EUR",
+        "sort": "date",
+    }
+    page = as_user(officer).get(reverse("seizures:case-search"), params)
+    form = page.context["form"]
+    assert form.cleaned_data["country"] == ["FR", "KE"]
+    assert form.cleaned_data["date_from"] == datetime.date(2025, 1, 1)
+    html = page.content.decode()
+    assert 'value="banana"' in html and 'value="2025-01-01"' in html
+
+
+def test_bad_filters_get_a_message_not_an_error(as_user, officer):
+    page = as_user(officer).get(
+        reverse("seizures:case-search"), {"date_from": "2026-05-01", "date_to": "2026-01-01"}
+    )
+    assert page.status_code == 200
+    assert "before the start date" in page.content.decode()
