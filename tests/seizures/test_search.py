@@ -171,10 +171,10 @@ def test_search_page_with_facets_that_narrow(as_user, officer, cases):
     client = as_user(officer)
     page = client.get(reverse("seizures:case-search"))
     assert page.status_code == 200
-    facets = dict((str(title), values) for title, values in page.context["facets"])
+    facets = {str(title): values for title, values in page.context["facets"]}
     assert sum(count for _label, count, _query in facets["Year"]) == 3
     assert sum(count for _label, count, _query in facets["Country of seizure"]) == 3
-    label, count, query = next(v for v in facets["Commodity"] if v[0] == "Ivory")
+    _label, _count, query = next(v for v in facets["Commodity"] if v[0] == "Ivory")
     narrowed = client.get(f"{reverse('seizures:case-search')}?{query}")
     assert [row.reference for row in narrowed.context["rows"]] == [cases["ke_ivory"].reference]
 
