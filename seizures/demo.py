@@ -37,6 +37,21 @@ from .services import case_references_reserve
 
 BATCH = 2000
 
+# Words for free-text search: some common, some rare, in several languages.
+NARRATIVES = [
+    "Concealed in banana boxes",
+    "Hidden in the spare tyre",
+    "Found in a false bottom of the suitcase",
+    "Dissimulé dans des cartons de fruits",
+    "Oculto en sacos de café",
+    "Спрятано в грузе мебели",
+    "Declared as spare parts",
+    "Mixed with legitimate cargo of textiles",
+    "",
+    "",
+]
+BRANDS = ["Golden Crest", "Royal Palm", "Desert Star", "Blue Ocean", "Red Falcon", ""]
+
 # Where each commodity typically comes from, by commodity code prefix or code.
 SOURCES = {
     "COCAINE": ["CO", "PE", "BO", "EC", "BR", "VE"],
@@ -171,28 +186,36 @@ def seed_cases(*, count: int, photo_ratio: float = 0.005, seed=None, stdout=None
                     validated_at=now if status == CaseStatus.VALIDATED else None,
                     submitted_at=now if status != CaseStatus.DRAFT else None,
                     quality_score=rng.choice([45, 55, 64, 73, 82]),
+                    narrative=rng.choice(NARRATIVES),
                     created_at=now,
                 )
             )
-            line_types = rng.choices(types, weights, k=rng.choices([1, 2, 3], [70, 22, 8])[0])
-            details.append(line_types)
-        Case.objects.bulk_create(cases)
-
-        lines, legs, offenders, links = [], [], [], []
-        for case, line_types in zip(cases, details, strict=True):
-            for commodity_type in line_types:
+            case_lines = []
+            for commodity_type in rng.choices(
+                types, weights, k=rng.choices([1, 2, 3], [70, 22, 8])[0]
+            ):
                 unit = commodity_type.default_unit
                 quantity = _quantity(unit, rng)
-                lines.append(
+                taxed = commodity_type.area.code in ("REVENUE", "IPR")
+                case_lines.append(
                     CommodityLine(
-                        case=case,
                         commodity_type=commodity_type,
                         quantity=quantity,
                         unit=unit,
                         normalised_quantity=quantity * unit.factor,
+                        brand=rng.choice(BRANDS) if taxed else "",
                     )
                 )
-            route = [_source_for(line_types[0].code, rng)]
+            cases[-1].search_text = cases[-1].text_for_search(case_lines)
+            details.append(case_lines)
+        Case.objects.bulk_create(cases)
+
+        lines, legs, offenders, links = [], [], [], []
+        for case, case_lines in zip(cases, details, strict=True):
+            for line in case_lines:
+                line.case = case
+                lines.append(line)
+            route = [_source_for(case_lines[0].commodity_type.code, rng)]
             if rng.random() < 0.4:
                 route.append(rng.choice(TRANSITS))
             route.append(case.country.code if rng.random() < 0.7 else rng.choice(DESTINATIONS))

@@ -244,6 +244,11 @@ class Case(models.Model):
         ),
     )
 
+    # The words that free-text search looks at, gathered from the case and its
+    # lines by ``text_for_search``. On PostgreSQL a generated tsvector column and
+    # trigram index sit beside it (migration 0003, seizures/search/text.py).
+    search_text = models.TextField(blank=True, editable=False)
+
     quality_score = models.PositiveSmallIntegerField(_("data quality"), default=0)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
     quality_flag = models.TextField(_("data-quality problem reported by the WCO"), blank=True)
@@ -293,6 +298,16 @@ class Case(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in (CaseStatus.DRAFT, CaseStatus.REJECTED)
+
+    def text_for_search(self, lines) -> str:
+        """``lines``: CommodityLine objects or dicts of their fields."""
+        words = [self.narrative, self.place, self.vessel_name, self.flight_number]
+        for line in lines:
+            get = (
+                line.get if isinstance(line, dict) else lambda name, line=line: getattr(line, name)
+            )
+            words += [get("description"), get("brand"), get("species")]
+        return " ".join(word for word in words if word)
 
     @property
     def region_label(self) -> str:

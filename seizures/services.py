@@ -106,9 +106,11 @@ def _set_m2m(case: Case, data: CaseData) -> None:
             getattr(case, name).set(data.fields[name])
 
 
-def _refresh_quality(case: Case, data: CaseData) -> None:
+def _refresh_derived(case: Case, data: CaseData) -> None:
+    """The data-quality score and the free-text words, after every write."""
     case.quality_score, _missing = case_quality(data, has_photos=case.photos.exists())
-    case.save(update_fields=["quality_score"])
+    case.search_text = case.text_for_search(data.lines)
+    case.save(update_fields=["quality_score", "search_text"])
 
 
 def _record(case: Case, *, user: User | None, action: str, changes=None, comment="") -> None:
@@ -150,7 +152,7 @@ def case_create(
     _write_children(case, data)
     for photo in data.photos:
         photo_add(user=user, case=case, request=request, **photo)
-    _refresh_quality(case, data)
+    _refresh_derived(case, data)
     _record(case, user=user, action="created")
     _audit(AuditAction.CASE_CREATED, case=case, user=user, request=request)
     return case
@@ -180,7 +182,7 @@ def case_update(
         for name in after
         if before[name] != after[name]
     }
-    _refresh_quality(case, data)
+    _refresh_derived(case, data)
     _record(case, user=user, action="edited", changes=changes)
     _audit(
         AuditAction.CASE_UPDATED,

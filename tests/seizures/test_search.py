@@ -201,3 +201,47 @@ def test_bad_filters_get_a_message_not_an_error(as_user, officer):
     )
     assert page.status_code == 200
     assert "before the start date" in page.content.decode()
+
+
+def test_free_text_finds_words_in_several_languages(officer, record):
+    from django.db import connection
+
+    russian = record(officer, date=datetime.date(2026, 1, 5), narrative="Спрятано в мебели")
+    french = record(officer, date=datetime.date(2026, 1, 6), narrative="Dissimulé dans des cartons")
+    branded = record(
+        officer,
+        date=datetime.date(2026, 1, 7),
+        commodity="CIGARETTES",
+        unit="STICK",
+        description="Counterfeit Golden Crest packs",
+    )
+    assert search(officer, q="мебели") == {russian.reference}
+    assert search(officer, q="Dissimulé") == {french.reference}
+    assert search(officer, q="golden crest") == {branded.reference}
+    assert search(officer, q="golden mebel") == set()  # every word must match
+    if connection.vendor == "postgresql":
+        # A near-spelling finds the word through trigrams.
+        assert search(officer, q="Dissimule") == {french.reference}
+
+
+def test_free_text_follows_edits(officer, make_case, vocab):
+    case = make_case(officer)
+    services.case_submit(user=officer, case=case)
+    assert search(officer, q="banana") == set()
+    data = CaseData(
+        fields={
+            "seizure_date": case.seizure_date,
+            "country": case.country,
+            "transport_mode": vocab.transport,
+            "detection_method": vocab.detection,
+            "narrative": "Found in banana boxes",
+        },
+        lines=[{"commodity_type": vocab.cocaine, "quantity": Decimal("1"), "unit": vocab.kg}],
+        legs=[],
+        offenders=[],
+    )
+    case.status = "draft"
+    case.save(update_fields=["status"])
+    services.case_update(user=officer, case=case, data=data)
+    services.case_submit(user=officer, case=case)
+    assert search(officer, q="banana") == {case.reference}
