@@ -279,6 +279,8 @@ class AuditAction(models.TextChoices):
     CASE_REOPENED = "case.reopened", _("Case reopened")
     CASE_FLAGGED = "case.flagged", _("Data-quality problem reported")
     VOCABULARY_CHANGED = "vocabulary.changed", _("Vocabulary entry saved")
+    EXPORT_CREATED = "export.created", _("Search exported")
+    EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
 
 
 class AuditOutcome(models.TextChoices):

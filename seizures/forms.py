@@ -15,6 +15,9 @@ from .models import (
     CommodityLine,
     CommodityType,
     DetectionMethod,
+    ExportColumns,
+    ExportFormat,
+    ExportLayout,
     OffenderProfile,
     Photo,
     RouteLeg,
@@ -291,3 +294,10 @@ def vocabulary_form_class(model):
             return code
 
     return VocabularyForm
+
+
+class ExportForm(forms.Form):
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+    layout = forms.ChoiceField(label=_("Rows"), choices=ExportLayout.choices)
+    columns = forms.ChoiceField(label=_("Columns"), choices=ExportColumns.choices)
+    format = forms.ChoiceField(label=_("Format"), choices=ExportFormat.choices)

@@ -515,3 +515,62 @@ class CaseChange(models.Model):
 
     def __str__(self):
         return f"{self.case_id} {self.action} {self.at:%Y-%m-%d}"
+
+
+class ExportStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Ready")
+    FAILED = "failed", _("Failed")
+
+
+class ExportLayout(models.TextChoices):
+    CASE = "case", _("One row per case")
+    LINE = "line", _("One row per commodity line")
+
+
+class ExportColumns(models.TextChoices):
+    SUMMARY = "summary", _("Summary")
+    FULL = "full", _("All columns")
+
+
+class ExportFormat(models.TextChoices):
+    XLSX = "xlsx", _("Excel workbook (.xlsx)")
+    CSV = "csv", _("CSV (UTF-8)")
+
+
+def _export_path(instance, filename):
+    return f"exports/{uuid.uuid4().hex}/{filename}"
+
+
+class Export(models.Model):
+    """A search result written to a file by a worker, kept for a week."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    # The search page's own query string: the export runs the very same search.
+    query = models.TextField(blank=True)
+    layout = models.CharField(_("rows"), max_length=4, choices=ExportLayout.choices)
+    columns = models.CharField(_("columns"), max_length=7, choices=ExportColumns.choices)
+    format = models.CharField(_("format"), max_length=4, choices=ExportFormat.choices)
+    status = models.CharField(
+        _("status"), max_length=7, choices=ExportStatus.choices, default=ExportStatus.QUEUED
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    file = models.FileField(upload_to=_export_path, blank=True)
+    error = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.user_id} {self.created_at:%Y-%m-%d %H:%M} {self.status}"
+
+    @property
+    def progress(self) -> int:
+        if self.status == ExportStatus.DONE:
+            return 100
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0

@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
 
-from .models import Case, CaseStatus, CommodityLine, Photo
+from .models import Case, CaseStatus, CommodityLine, Export, Photo
 
 PUBLISHED = (CaseStatus.SUBMITTED, CaseStatus.VALIDATED)
 CASE_WRITERS = (Role.OFFICER, Role.NATIONAL_ADMIN)
@@ -76,3 +76,12 @@ def photo_get(*, user: User, pk: int) -> Photo:
 def vocabulary_entry_get(*, model, pk: int):
     """Vocabularies are shared by everyone: any entry may be read."""
     return get_object_or_404(model, pk=pk)
+
+
+def export_list(*, user: User) -> QuerySet[Export]:
+    """A user's own exports: nobody else's, not even their administrator's."""
+    return Export.objects.filter(user=user)
+
+
+def export_get(*, user: User, pk: int) -> Export:
+    return get_object_or_404(export_list(user=user), pk=pk)

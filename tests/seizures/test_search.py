@@ -5,72 +5,11 @@ import pytest
 from django.urls import reverse
 
 from seizures import services
-from seizures.models import CommodityType, Unit
+from seizures.models import CommodityType
 from seizures.search.forms import CaseSearchForm
 from seizures.search.pagination import bounded_count, keyset_page
 from seizures.search.query import SORT_FIELDS, case_search
 from seizures.validation import CaseData
-
-
-@pytest.fixture
-def record(vocab):
-    """Create and submit a case with the given details."""
-
-    def record(user, *, date, commodity="COCAINE", quantity="10", unit="KG", legs=(), **fields):
-        data = CaseData(
-            fields={
-                "seizure_date": date,
-                "country": user.administration.country,
-                "transport_mode": vocab.transport,
-                "detection_method": vocab.detection,
-                "national_reference": "",
-                **fields,
-            },
-            lines=[
-                {
-                    "commodity_type": CommodityType.objects.get(code=commodity),
-                    "quantity": Decimal(quantity),
-                    "unit": Unit.objects.get(code=unit),
-                    "description": fields.pop("description", ""),
-                }
-            ],
-            legs=[{"kind": kind, "country": country, "place": ""} for kind, country in legs],
-            offenders=[],
-        )
-        case = services.case_create(user=user, data=data)
-        services.case_submit(user=user, case=case)
-        return case
-
-    return record
-
-
-@pytest.fixture
-def cases(record, officer, kenyan_officer):
-    return {
-        "fr_cocaine": record(
-            officer,
-            date=datetime.date(2025, 5, 1),
-            quantity="120",
-            legs=[("departure", "EC"), ("transit", "PA"), ("destination", "FR")],
-            narrative="Hidden in banana boxes",
-        ),
-        "fr_cigarettes": record(
-            officer,
-            date=datetime.date(2026, 2, 1),
-            commodity="CIGARETTES",
-            quantity="50",
-            unit="CARTON",
-            legs=[("departure", "AE"), ("destination", "FR")],
-        ),
-        "ke_ivory": record(
-            kenyan_officer,
-            date=datetime.date(2026, 3, 1),
-            commodity="IVORY",
-            quantity="300",
-            legs=[("departure", "KE"), ("destination", "CN")],
-            vessel_name="Ocean Star",
-        ),
-    }
 
 
 def search(user, **params):
