@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.send_password_expiry_notices",
         "schedule": crontab(hour=6, minute=0),
     },
+    "watch-list-emails": {
+        "task": "seizures.tasks.send_watch_emails",
+        "schedule": crontab(hour=5, minute=0),
+    },
     "purge-expired-exports": {
         "task": "seizures.tasks.purge_exports",
         "schedule": crontab(hour=4, minute=0),

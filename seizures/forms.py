@@ -301,3 +301,11 @@ class ExportForm(forms.Form):
     layout = forms.ChoiceField(label=_("Rows"), choices=ExportLayout.choices)
     columns = forms.ChoiceField(label=_("Columns"), choices=ExportColumns.choices)
     format = forms.ChoiceField(label=_("Format"), choices=ExportFormat.choices)
+
+
+class SavedSearchForm(forms.Form):
+    query = forms.CharField(required=False, widget=forms.HiddenInput)
+    name = forms.CharField(label=_("Name"), max_length=100)
+    is_watch = forms.BooleanField(
+        label=_("Watch list: e-mail me new validated cases daily"), required=False
+    )

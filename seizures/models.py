@@ -574,3 +574,30 @@ class Export(models.Model):
         if self.status == ExportStatus.DONE:
             return 100
         return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+
+class SavedSearch(models.Model):
+    """A search kept under a name; as a watch, its new validated cases are e-mailed."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="saved_searches"
+    )
+    name = models.CharField(_("name"), max_length=100)
+    query = models.TextField(blank=True)
+    is_watch = models.BooleanField(
+        _("watch list"),
+        default=False,
+        help_text=_("E-mail me, at most once a day, the newly validated cases that match."),
+    )
+    # Cases validated after this moment are "new" for the watch.
+    watched_since = models.DateTimeField(default=timezone.now)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "name"], name="saved_search_name_per_user")
+        ]
+
+    def __str__(self):
+        return self.name

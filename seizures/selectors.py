@@ -6,7 +6,7 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
 
-from .models import Case, CaseStatus, CommodityLine, Export, Photo
+from .models import Case, CaseStatus, CommodityLine, Export, Photo, SavedSearch
 
 PUBLISHED = (CaseStatus.SUBMITTED, CaseStatus.VALIDATED)
 CASE_WRITERS = (Role.OFFICER, Role.NATIONAL_ADMIN)
@@ -85,3 +85,11 @@ def export_list(*, user: User) -> QuerySet[Export]:
 
 def export_get(*, user: User, pk: int) -> Export:
     return get_object_or_404(export_list(user=user), pk=pk)
+
+
+def saved_search_list(*, user: User) -> QuerySet[SavedSearch]:
+    return SavedSearch.objects.filter(user=user)
+
+
+def saved_search_get(*, user: User, pk: int) -> SavedSearch:
+    return get_object_or_404(saved_search_list(user=user), pk=pk)

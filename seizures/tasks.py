@@ -31,3 +31,17 @@ def purge_exports():
     from .services import exports_purge
 
     return exports_purge()
+
+
+@shared_task
+def send_watch_emails():
+    from .services import watch_notices_send
+
+    return watch_notices_send()
+
+
+@shared_task
+def send_watch_email(saved_search_id: int, references: list[str], total: int):
+    from .emails import watch_email_send
+
+    watch_email_send(saved_search_id=saved_search_id, references=references, total=total)

@@ -17,6 +17,7 @@ from .forms import (
     ExportForm,
     QualityFlagForm,
     RejectForm,
+    SavedSearchForm,
     SimplifiedCaseForm,
     vocabulary_form_class,
 )
@@ -423,6 +424,7 @@ def case_search_view(request):
             "first_query": page_query.urlencode(),
             "is_first_page": not request.GET.get("after"),
             "export_form": ExportForm(initial={"query": page_query.urlencode()}),
+            "save_form": SavedSearchForm(initial={"query": page_query.urlencode()}),
         },
     )
 
@@ -469,3 +471,46 @@ def export_download(request, pk):
     services.export_downloaded(export=export, request=request)
     name = export.file.name.rsplit("/", 1)[-1]
     return FileResponse(export.file.open("rb"), as_attachment=True, filename=name)
+
+
+# --- Saved searches ------------------------------------------------------------------------
+
+
+@require_POST
+def saved_search_create(request):
+    form = SavedSearchForm(request.POST)
+    if form.is_valid():
+        saved = services.saved_search_save(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            query=form.cleaned_data["query"],
+            is_watch=form.cleaned_data["is_watch"],
+        )
+        messages.success(request, _("The search has been saved as “%(name)s”.") % {"name": saved})
+    else:
+        messages.error(request, _("Give the search a name."))
+    return redirect(f"{reverse('seizures:case-search')}?{request.POST.get('query', '')}")
+
+
+def saved_search_list(request):
+    return render(
+        request,
+        "seizures/saved_search_list.html",
+        {"searches": selectors.saved_search_list(user=request.user)},
+    )
+
+
+@require_POST
+def saved_search_watch(request, pk):
+    saved = selectors.saved_search_get(user=request.user, pk=pk)
+    services.saved_search_save(
+        user=request.user, name=saved.name, query=saved.query, is_watch=not saved.is_watch
+    )
+    return redirect("seizures:saved-search-list")
+
+
+@require_POST
+def saved_search_delete(request, pk):
+    services.saved_search_delete(saved=selectors.saved_search_get(user=request.user, pk=pk))
+    messages.success(request, _("The saved search has been deleted."))
+    return redirect("seizures:saved-search-list")
