@@ -33,6 +33,7 @@ from .models import (
     RouteLeg,
     TransportMode,
 )
+from .photos import perceptual_hash
 from .services import case_references_reserve
 
 BATCH = 2000
@@ -101,7 +102,7 @@ def _quantity(unit, rng: random.Random) -> Decimal:
     return Decimal(str(round(max(value, 0.001), 3)))
 
 
-def _photo_content(rng: random.Random) -> bytes:
+def _photo_content(rng: random.Random) -> tuple[bytes, int]:
     image = Image.new("RGB", (320, 240), tuple(rng.randrange(40, 220) for _ in range(3)))
     draw = ImageDraw.Draw(image)
     for _ in range(6):
@@ -112,7 +113,7 @@ def _photo_content(rng: random.Random) -> bytes:
         )
     out = BytesIO()
     image.save(out, format="JPEG", quality=80)
-    return out.getvalue()
+    return out.getvalue(), perceptual_hash(image)
 
 
 @transaction.atomic
@@ -244,11 +245,12 @@ def seed_cases(*, count: int, photo_ratio: float = 0.005, seed=None, stdout=None
 
         for case in cases:
             if rng.random() < photo_ratio:
-                content = _photo_content(rng)
+                content, phash = _photo_content(rng)
                 photo = Photo(
                     case=case,
                     kind=rng.choice(PhotoKind.values),
                     sha256=hashlib.sha256(content).hexdigest(),
+                    phash=phash,
                     width=320,
                     height=240,
                     uploaded_by=reporters[case.administration],

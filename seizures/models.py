@@ -472,6 +472,9 @@ class Photo(models.Model):
     )
     caption = models.CharField(_("caption"), max_length=300, blank=True)
     sha256 = models.CharField(max_length=64, editable=False)
+    # A 64-bit perceptual hash (dHash), stored signed to fit a bigint: photos that
+    # look alike differ in few bits (seizures/search/photos.py).
+    phash = models.BigIntegerField(null=True, blank=True, editable=False)
     uploaded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )

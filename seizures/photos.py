@@ -24,6 +24,26 @@ class CleanImage:
     width: int
     height: int
     sha256: str
+    phash: int
+
+
+def perceptual_hash(image: Image.Image) -> int:
+    """dHash: 64 bits saying whether each pixel of a 9×8 grey thumbnail is
+    brighter than its right neighbour. Resizing, recompression and small edits
+    change few bits; a different picture changes about half. Returned signed,
+    to fit PostgreSQL's bigint."""
+    small = image.convert("L").resize((9, 8), Image.Resampling.LANCZOS)
+    pixels = list(small.get_flattened_data())
+    value = 0
+    for row in range(8):
+        for column in range(8):
+            left, right = pixels[row * 9 + column], pixels[row * 9 + column + 1]
+            value = (value << 1) | (left > right)
+    return value - (1 << 64) if value >= (1 << 63) else value
+
+
+def hamming(a: int, b: int) -> int:
+    return ((a ^ b) & ((1 << 64) - 1)).bit_count()
 
 
 def photo_sanitise(upload) -> CleanImage:
@@ -76,6 +96,7 @@ def photo_sanitise(upload) -> CleanImage:
         width=image.width,
         height=image.height,
         sha256=hashlib.sha256(content).hexdigest(),
+        phash=perceptual_hash(image),
     )
 
 

@@ -67,10 +67,13 @@ def case_possible_duplicates(*, case: Case) -> QuerySet[Case]:
     )
 
 
+def photo_list(*, user: User) -> QuerySet[Photo]:
+    """The photos of every case the user may read."""
+    return Photo.objects.filter(case__in=case_list(user=user).order_by().values("pk"))
+
+
 def photo_get(*, user: User, pk: int) -> Photo:
-    return get_object_or_404(
-        Photo.objects.select_related("case").filter(case__in=case_list(user=user)), pk=pk
-    )
+    return get_object_or_404(photo_list(user=user).select_related("case"), pk=pk)
 
 
 def vocabulary_entry_get(*, model, pk: int):

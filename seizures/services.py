@@ -337,6 +337,7 @@ def photo_add(
             kind=kind,
             caption=caption,
             sha256=clean_image.sha256,
+            phash=clean_image.phash,
             width=clean_image.width,
             height=clean_image.height,
             uploaded_by=user,

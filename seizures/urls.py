@@ -18,6 +18,8 @@ urlpatterns = [
     path("new/", views.case_create, name="case-create"),
     path("new/simple/", views.case_create_simple, name="case-create-simple"),
     path("quality/", views.case_quality_panel, name="case-quality"),
+    path("photos/", views.photo_search_view, name="photo-search"),
+    path("photos/<int:pk>/similar/", views.photo_similar, name="photo-similar"),
     path("photos/<int:pk>/", views.photo_file, name="photo-image"),
     path(
         "photos/<int:pk>/thumbnail/",

@@ -21,10 +21,11 @@ from .forms import (
     SimplifiedCaseForm,
     vocabulary_form_class,
 )
-from .models import VOCABULARIES, Case, CaseStatus, CommodityLine, ExportStatus
+from .models import VOCABULARIES, Case, CaseStatus, CommodityLine, ExportStatus, PhotoKind
 from .search.facets import case_facets
 from .search.forms import CaseSearchForm
 from .search.pagination import bounded_count, keyset_page
+from .search.photos import photo_search, similar_photos
 from .search.query import SORT_FIELDS, case_search
 from .validation import CaseData, CaseForms, case_quality, case_validate
 
@@ -514,3 +515,39 @@ def saved_search_delete(request, pk):
     services.saved_search_delete(saved=selectors.saved_search_get(user=request.user, pk=pk))
     messages.success(request, _("The saved search has been deleted."))
     return redirect("seizures:saved-search-list")
+
+
+# --- Photo search ---------------------------------------------------------------------------
+
+
+def photo_search_view(request):
+    form = CaseSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    kind = request.GET.get("kind") if request.GET.get("kind") in PhotoKind.values else None
+    photos = photo_search(cases=case_search(user=request.user, filters=filters), kind=kind)
+    rows, next_token = keyset_page(photos, order=("-id",), after=request.GET.get("after"), size=48)
+    query = request.GET.copy()
+    query.pop("after", None)
+    return render(
+        request,
+        "seizures/photo_search.html",
+        {
+            "form": form,
+            "photos": rows,
+            "kinds": PhotoKind.choices,
+            "kind": kind or "",
+            "next_query": f"{query.urlencode()}&after={next_token}" if next_token else "",
+            "first_query": query.urlencode(),
+            "is_first_page": not request.GET.get("after"),
+        },
+    )
+
+
+def photo_similar(request, pk):
+    photo = selectors.photo_get(user=request.user, pk=pk)
+    candidates = selectors.photo_list(user=request.user)
+    return render(
+        request,
+        "seizures/photo_similar.html",
+        {"photo": photo, "similar": similar_photos(photo=photo, candidates=candidates)},
+    )
