@@ -281,6 +281,7 @@ class AuditAction(models.TextChoices):
     VOCABULARY_CHANGED = "vocabulary.changed", _("Vocabulary entry saved")
     EXPORT_CREATED = "export.created", _("Search exported")
     EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
+    EXTRACT_DOWNLOADED = "extract.downloaded", _("Database extract downloaded")
 
 
 class AuditOutcome(models.TextChoices):

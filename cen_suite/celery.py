@@ -20,6 +20,10 @@ app.conf.beat_schedule = {
         "task": "accounts.tasks.send_password_expiry_notices",
         "schedule": crontab(hour=6, minute=0),
     },
+    "database-extract": {
+        "task": "seizures.tasks.build_extract",
+        "schedule": crontab(hour=2, minute=0),
+    },
     "watch-list-emails": {
         "task": "seizures.tasks.send_watch_emails",
         "schedule": crontab(hour=5, minute=0),

@@ -14,6 +14,7 @@ def navigation(request):
         items.append((reverse("seizures:case-list"), _("Cases")))
         items.append((reverse("seizures:case-search"), _("Search")))
         items.append((reverse("seizures:photo-search"), _("Photos")))
+        items.append((reverse("seizures:extract"), _("Extract")))
         if user.role in (Role.NATIONAL_ADMIN, Role.WCO_STAFF):
             items.append((reverse("accounts:user-list"), _("Users")))
         if user.role == Role.WCO_STAFF:

@@ -604,3 +604,25 @@ class SavedSearch(models.Model):
 
     def __str__(self):
         return self.name
+
+
+def _extract_path(instance, filename):
+    return f"extracts/{uuid.uuid4().hex}/{filename}"
+
+
+class DatabaseExtract(models.Model):
+    """The nightly extract of all validated cases, as SQLite and as CSV files."""
+
+    created_at = models.DateTimeField(default=timezone.now)
+    case_count = models.PositiveIntegerField(default=0)
+    sqlite_file = models.FileField(upload_to=_extract_path)
+    csv_zip = models.FileField(upload_to=_extract_path)
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.created_at:%Y-%m-%d %H:%M} ({self.case_count})"

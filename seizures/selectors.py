@@ -6,7 +6,15 @@ from django.shortcuts import get_object_or_404
 
 from accounts.models import Role, User
 
-from .models import Case, CaseStatus, CommodityLine, Export, Photo, SavedSearch
+from .models import (
+    Case,
+    CaseStatus,
+    CommodityLine,
+    DatabaseExtract,
+    Export,
+    Photo,
+    SavedSearch,
+)
 
 PUBLISHED = (CaseStatus.SUBMITTED, CaseStatus.VALIDATED)
 CASE_WRITERS = (Role.OFFICER, Role.NATIONAL_ADMIN)
@@ -96,3 +104,12 @@ def saved_search_list(*, user: User) -> QuerySet[SavedSearch]:
 
 def saved_search_get(*, user: User, pk: int) -> SavedSearch:
     return get_object_or_404(saved_search_list(user=user), pk=pk)
+
+
+def extract_latest() -> DatabaseExtract | None:
+    """Validated cases are every member's to read: so is their extract."""
+    return DatabaseExtract.objects.first()
+
+
+def extract_get(*, pk: int) -> DatabaseExtract:
+    return get_object_or_404(DatabaseExtract, pk=pk)

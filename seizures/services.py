@@ -26,6 +26,7 @@ from .models import (
     CaseSource,
     CaseStatus,
     CommodityLine,
+    DatabaseExtract,
     Export,
     ExportLayout,
     ExportStatus,
@@ -567,3 +568,45 @@ def watch_notices_send(*, now=None) -> int:
                 )
                 sent += 1
     return sent
+
+
+# --- Database extract ------------------------------------------------------------------------
+
+EXTRACTS_KEPT = 3
+
+
+def extract_build(*, requested_by: User | None = None) -> DatabaseExtract:
+    """Build a new extract; keep the last few, delete the older files."""
+    from .extract import extract_write
+
+    with tempfile.TemporaryDirectory() as folder:
+        sqlite_path, zip_path, case_count = extract_write(Path(folder))
+        extract = DatabaseExtract(case_count=case_count, requested_by=requested_by)
+        stamp = timezone.now().strftime("%Y%m%d")
+        with open(sqlite_path, "rb") as sqlite_content, open(zip_path, "rb") as zip_content:
+            extract.sqlite_file.save(
+                f"cen-extract-{stamp}.sqlite", File(sqlite_content), save=False
+            )
+            extract.csv_zip.save(f"cen-extract-{stamp}-csv.zip", File(zip_content), save=False)
+        extract.save()
+    for old in DatabaseExtract.objects.all()[EXTRACTS_KEPT:]:
+        old.sqlite_file.delete(save=False)
+        old.csv_zip.delete(save=False)
+        old.delete()
+    return extract
+
+
+def extract_request(*, user: User, request: HttpRequest | None = None) -> None:
+    """WCO staff ask for a fresh extract now instead of tonight."""
+    if not user.is_wco_staff:
+        raise PermissionDenied
+    transaction.on_commit(lambda: tasks.build_extract.delay(user.pk))
+
+
+def extract_downloaded(*, extract: DatabaseExtract, kind: str, request: HttpRequest) -> None:
+    audit_event_create(
+        action=AuditAction.EXTRACT_DOWNLOADED,
+        request=request,
+        target=extract,
+        details={"file": kind, "cases": extract.case_count},
+    )

@@ -45,3 +45,12 @@ def send_watch_email(saved_search_id: int, references: list[str], total: int):
     from .emails import watch_email_send
 
     watch_email_send(saved_search_id=saved_search_id, references=references, total=total)
+
+
+@shared_task
+def build_extract(user_id: int | None = None):
+    from accounts.models import User
+
+    from .services import extract_build
+
+    extract_build(requested_by=User.objects.filter(pk=user_id).first() if user_id else None)

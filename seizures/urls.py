@@ -11,6 +11,12 @@ urlpatterns = [
     path("saved/new/", views.saved_search_create, name="saved-search-create"),
     path("saved/<int:pk>/watch/", views.saved_search_watch, name="saved-search-watch"),
     path("saved/<int:pk>/delete/", views.saved_search_delete, name="saved-search-delete"),
+    path("extract/", views.extract_page, name="extract"),
+    path(
+        "extract/<int:pk>/<str:kind>/",
+        views.extract_download,
+        name="extract-download",
+    ),
     path("exports/", views.export_list, name="export-list"),
     path("exports/new/", views.export_create, name="export-create"),
     path("exports/<int:pk>/", views.export_detail, name="export-detail"),

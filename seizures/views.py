@@ -13,6 +13,7 @@ from accounts.decorators import role_required
 from accounts.models import Role
 
 from . import selectors, services
+from .extract import table_definitions as extract_table_definitions
 from .forms import (
     ExportForm,
     QualityFlagForm,
@@ -551,3 +552,26 @@ def photo_similar(request, pk):
         "seizures/photo_similar.html",
         {"photo": photo, "similar": similar_photos(photo=photo, candidates=candidates)},
     )
+
+
+# --- Database extract ---------------------------------------------------------------------
+
+
+def extract_page(request):
+    if request.method == "POST":
+        services.extract_request(user=request.user, request=request)
+        messages.success(request, _("A new extract is being built; it appears here when ready."))
+        return redirect("seizures:extract")
+    return render(
+        request,
+        "seizures/extract.html",
+        {"extract": selectors.extract_latest(), "tables": extract_table_definitions()},
+    )
+
+
+def extract_download(request, pk, kind):
+    extract = selectors.extract_get(pk=pk)
+    field = extract.sqlite_file if kind == "sqlite" else extract.csv_zip
+    services.extract_downloaded(extract=extract, kind=kind, request=request)
+    name = field.name.rsplit("/", 1)[-1]
+    return FileResponse(field.open("rb"), as_attachment=True, filename=name)
