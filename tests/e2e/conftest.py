@@ -8,6 +8,22 @@ import pytest
 CHROMIUM = "/usr/bin/chromium"
 
 
+def _reload_migration_data():
+    """Live-server tests end with a flush, which also empties what the data
+    migrations loaded (vocabularies, the WCO Secretariat): load it again."""
+    import importlib
+
+    from django.apps import apps
+
+    from seizures.models import CommodityType
+
+    if not CommodityType.objects.exists():
+        importlib.import_module("seizures.migrations.0002_vocabularies").load(apps, None)
+        importlib.import_module(
+            "accounts.migrations.0002_audit_append_only_and_secretariat"
+        ).create_secretariat(apps, None)
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not shutil.which(CHROMIUM):
@@ -38,6 +54,7 @@ def browser():
 
 @pytest.fixture
 def page(browser, live_server, transactional_db):
+    _reload_migration_data()
     context = browser.new_context(base_url=live_server.url, locale="en-GB")
     page = context.new_page()
     page.set_default_timeout(10_000)

@@ -83,7 +83,7 @@ def test_analyst_searches_narrows_finds_similar_photos_and_exports(page):
     expect(download_link).to_be_visible()
     with page.expect_download() as download_info:
         download_link.click()
-    content = open(download_info.value.path(), "rb").read()
-    sheet = load_workbook(io.BytesIO(content)).worksheets[0]
+    with open(download_info.value.path(), "rb") as downloaded:
+        sheet = load_workbook(io.BytesIO(downloaded.read())).worksheets[0]
     references = [row[0] for row in sheet.iter_rows(min_row=2, values_only=True)]
     assert references == [second.reference, first.reference]
