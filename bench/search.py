@@ -1,0 +1,160 @@
+"""Benchmark: the case search, its facets, deep pages and similar photos on
+PostgreSQL (issue 4 targets), on a database made by `seed_demo --cases N`.
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cen_bench_search \\
+        .venv/bin/python bench/search.py --runs 5 --plans docs/search-plans.txt
+
+Times are server-side: building the queryset, running it and reading the rows,
+as the view does (no HTTP, no template). Each figure is the median of --runs.
+"""
+
+import argparse
+import os
+import random
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cen_suite.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.db import connection  # noqa: E402
+from django.http import QueryDict  # noqa: E402
+
+from accounts.models import Role, User  # noqa: E402
+from seizures.models import Case, CommodityType, Photo  # noqa: E402
+from seizures.search.facets import case_facets  # noqa: E402
+from seizures.search.forms import CaseSearchForm  # noqa: E402
+from seizures.search.pagination import bounded_count, keyset_page  # noqa: E402
+from seizures.search.photos import similar_photos  # noqa: E402
+from seizures.search.query import SORT_FIELDS, case_search  # noqa: E402
+from seizures.selectors import photo_list  # noqa: E402
+
+RARE_WORD = "zanzibarite"
+
+
+def timed(function, runs):
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def search(user, query):
+    form = CaseSearchForm(QueryDict(query))
+    assert form.is_valid(), form.errors
+    return case_search(user=user, filters=form.cleaned_data)
+
+
+def first_page(user, query, after=None):
+    cases = search(user, query)
+    rows, token = keyset_page(cases, order=SORT_FIELDS["-date"], after=after)
+    return rows, token
+
+
+def page_with_count_and_facets(user, query):
+    cases = search(user, query)
+    keyset_page(cases, order=SORT_FIELDS["-date"], after=None)
+    bounded_count(cases)
+    case_facets(cases)
+
+
+def prepare(photos: int):
+    """A rare word on a few cases, and photo rows with hashes for 'similar'."""
+    rng = random.Random(1)
+    if not Case.objects.filter(search_text__contains=RARE_WORD).exists():
+        ids = list(
+            Case.objects.filter(status="validated").values_list("pk", flat=True)[:50_000:2500]
+        )
+        Case.objects.filter(pk__in=ids).update(search_text=f"Stones of {RARE_WORD} found")
+    missing = photos - Photo.objects.count()
+    if missing > 0:
+        case_ids = list(
+            Case.objects.filter(status="validated").values_list("pk", flat=True)[:missing]
+        )
+        uploader = User.objects.filter(role=Role.OFFICER).first()
+        Photo.objects.bulk_create(
+            [
+                Photo(
+                    case_id=case_id,
+                    image="photos/bench.jpg",
+                    sha256="",
+                    phash=rng.getrandbits(64) - (1 << 63),
+                    uploaded_by=uploader,
+                )
+                for case_id in case_ids
+            ],
+            batch_size=5000,
+        )
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--photos", type=int, default=100_000)
+    parser.add_argument("--plans", default="")
+    args = parser.parse_args()
+    assert connection.vendor == "postgresql", "run it on PostgreSQL (DATABASE_URL)"
+    prepare(args.photos)
+
+    user = User.objects.filter(role=Role.ANALYST).first()
+    cocaine = CommodityType.objects.get(code="COCAINE").pk
+    filtered = f"country=FR&commodity_type={cocaine}&date_from=2024-01-01&date_to=2026-12-31"
+    scenarios = {
+        "filtered (country + commodity + dates), page 1": filtered,
+        f"free text, rare word ({RARE_WORD})": f"q={RARE_WORD}",
+        "free text, common word (in)": "q=in",
+        "free text + filters": f"q=banana&{filtered}",
+    }
+    total = Case.objects.count()
+    print(f"{total:,} cases, {Photo.objects.count():,} photos, median of {args.runs} runs\n")
+    for label, query in scenarios.items():
+        first_page(user, query)  # warm the cache
+        ms = timed(lambda query=query: first_page(user, query), args.runs)
+        print(f"{label:55} {ms:8.1f} ms")
+    for label, query in [
+        ("with count and facets, no filter", ""),
+        ("with count and facets, filtered", filtered),
+    ]:
+        ms = timed(lambda query=query: page_with_count_and_facets(user, query), args.runs)
+        print(f"{label:55} {ms:8.1f} ms")
+
+    token = None
+    for _ in range(199):
+        _rows, token = first_page(user, "", after=token)
+    page_1 = timed(lambda: first_page(user, ""), args.runs)
+    page_200 = timed(lambda: first_page(user, "", after=token), args.runs)
+    print(f"{'broad search, page 1':55} {page_1:8.1f} ms")
+    print(f"{'broad search, page 200 (keyset)':55} {page_200:8.1f} ms ({page_200 / page_1:.2f}x)")
+
+    photo = Photo.objects.exclude(phash__isnull=True).first()
+    candidates = photo_list(user=user)
+    ms = timed(lambda: similar_photos(photo=photo, candidates=candidates), args.runs)
+    print(f"{'similar photos over all photos':55} {ms:8.1f} ms")
+
+    if args.plans:
+        lines = []
+        for label, query in scenarios.items():
+            cases = search(user, query).order_by(*SORT_FIELDS["-date"])[:51]
+            sql, params = cases.query.sql_with_params()
+            with connection.cursor() as cursor:
+                cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
+                plan = "\n".join(row[0] for row in cursor.fetchall())
+            lines.append(f"== {label}\n{plan}\n")
+        Path(args.plans).write_text("\n".join(lines))
+        print(f"\nquery plans written to {args.plans}")
+
+
+if __name__ == "__main__":
+    main()
