@@ -285,6 +285,8 @@ class Case(models.Model):
         ]
         indexes = [
             models.Index(fields=["status", "-seizure_date"]),
+            # Newest first, the search's default order, read page by page.
+            models.Index(fields=["-seizure_date", "-id"], name="case_newest_first"),
             models.Index(fields=["administration", "status"]),
             models.Index(fields=["country", "seizure_date"]),
         ]

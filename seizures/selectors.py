@@ -31,6 +31,13 @@ def case_list(*, user: User) -> QuerySet[Case]:
     )
 
 
+def published_case_list() -> QuerySet[Case]:
+    """Submitted and validated cases: every member reads them."""
+    return Case.objects.filter(status__in=PUBLISHED).select_related(
+        "administration", "transport_mode", "detection_method"
+    )
+
+
 def own_case_list(*, user: User) -> QuerySet[Case]:
     """The cases of the user's own administration, whatever their status."""
     return case_list(user=user).filter(administration_id=user.administration_id)
