@@ -1,12 +1,7 @@
 """Writes for the global CEN. Each is atomic, records the case history and the
 audit log, and queues its background work on commit."""
 
-import tempfile
-from datetime import timedelta
-from pathlib import Path
-
 from django.core.exceptions import PermissionDenied
-from django.core.files import File
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import F
@@ -17,8 +12,8 @@ from django.utils.translation import gettext as _
 from accounts.models import AuditAction, Role, User
 from accounts.services import audit_event_create
 
-from . import tasks
-from .models import (
+from .. import tasks
+from ..models import (
     Case,
     CaseAction,
     CaseChange,
@@ -26,17 +21,12 @@ from .models import (
     CaseSource,
     CaseStatus,
     CommodityLine,
-    DatabaseExtract,
-    Export,
-    ExportLayout,
-    ExportStatus,
     OffenderProfile,
     Photo,
     RouteLeg,
-    SavedSearch,
 )
-from .photos import CleanImage, thumbnail_bytes
-from .validation import CaseData, case_quality
+from ..photos import CleanImage, thumbnail_bytes
+from ..validation import CaseData, case_quality
 
 LEG_ORDER = {"departure": 0, "transit": 1, "destination": 2}
 M2M_FIELDS = ("concealment_methods", "offence_types")
@@ -406,207 +396,3 @@ def vocabulary_entry_save(*, user: User, entry, request: HttpRequest | None = No
         details={"code": entry.code, "created": created, "label_en": entry.label_en},
     )
     return entry
-
-
-# --- Exports ------------------------------------------------------------------------------
-
-EXPORT_DAYS = 7
-
-
-@transaction.atomic
-def export_create(*, user: User, query: str, layout: str, columns: str, file_format: str) -> Export:
-    export = Export.objects.create(
-        user=user,
-        query=query,
-        layout=layout,
-        columns=columns,
-        format=file_format,
-        expires_at=timezone.now() + timedelta(days=EXPORT_DAYS),
-    )
-    tasks.run_export.delay_on_commit(export.pk)
-    return export
-
-
-def export_run(*, export: Export) -> Export:
-    """Write the file. Idempotent: a finished export is left as it is."""
-    from django.http import QueryDict
-    from django.utils import translation
-
-    from .exports import WRITERS, columns_for, export_rows
-    from .search.forms import CaseSearchForm
-    from .search.query import case_search
-
-    if export.status == ExportStatus.DONE:
-        return export
-    user = export.user
-    with translation.override(user.language):
-        form = CaseSearchForm(QueryDict(export.query))
-        filters = form.cleaned_data if form.is_valid() else {}
-        cases = case_search(user=user, filters=filters)
-        export.status, export.rows_done = ExportStatus.RUNNING, 0
-        export.rows_total = (
-            CommodityLine.objects.filter(case__in=cases.order_by().values("pk")).count()
-            if export.layout == ExportLayout.LINE
-            else cases.order_by().count()
-        )
-        export.save(update_fields=["status", "rows_done", "rows_total"])
-        columns = columns_for(layout=export.layout, columns=export.columns)
-        with tempfile.TemporaryDirectory() as folder:
-            path = Path(folder) / f"export.{export.format}"
-            writer = WRITERS[export.format](path, columns, str(_("Cases")))
-            for row in export_rows(cases, layout=export.layout, columns=columns):
-                writer.write(row)
-                if writer.rows % 5000 == 0:
-                    Export.objects.filter(pk=export.pk).update(rows_done=writer.rows)
-            about = [
-                (_("Exported by"), user.email),
-                (_("Exported at (UTC)"), timezone.now().strftime("%Y-%m-%d %H:%M:%S")),
-                (_("Rows"), writer.rows),
-                *[
-                    (form.fields[name].label, _filter_text(form, name))
-                    for name in form.fields
-                    if form.is_valid() and filters.get(name) not in (None, "", [], False)
-                ],
-            ]
-            writer.finish(about)
-            name = f"cen-cases-{timezone.now():%Y%m%d-%H%M}.{export.format}"
-            with open(path, "rb") as content:
-                export.file.save(name, File(content), save=False)
-    export.rows_done = writer.rows
-    export.status = ExportStatus.DONE
-    export.finished_at = timezone.now()
-    export.save(update_fields=["file", "rows_done", "status", "finished_at"])
-    audit_event_create(
-        action=AuditAction.EXPORT_CREATED,
-        actor=user,
-        target=export,
-        details={"filters": export.query, "rows": writer.rows, "layout": export.layout},
-    )
-    return export
-
-
-def _filter_text(form, name) -> str:
-    value = form.cleaned_data[name]
-    field = form.fields[name]
-    if hasattr(value, "all") or isinstance(value, list | tuple):
-        choices = dict(getattr(field, "choices", []))
-        return ", ".join(str(choices.get(item, item)) for item in value)
-    if hasattr(field, "choices") and not hasattr(value, "pk"):
-        return str(dict(field.choices).get(value, value))
-    return str(value)
-
-
-def export_fail(*, export: Export, error: str) -> None:
-    Export.objects.filter(pk=export.pk).update(status=ExportStatus.FAILED, error=error[:500])
-
-
-def export_downloaded(*, export: Export, request: HttpRequest) -> None:
-    audit_event_create(
-        action=AuditAction.EXPORT_DOWNLOADED,
-        request=request,
-        target=export,
-        details={"rows": export.rows_done},
-    )
-
-
-def exports_purge(*, now=None) -> int:
-    """Delete the files of exports older than a week (beat, daily)."""
-    now = now or timezone.now()
-    expired = list(Export.objects.filter(expires_at__lte=now))
-    for export in expired:
-        if export.file:
-            export.file.delete(save=False)
-        export.delete()
-    return len(expired)
-
-
-# --- Saved searches and watch lists -------------------------------------------------------
-
-WATCH_LIST_LIMIT = 50
-
-
-def saved_search_save(*, user: User, name: str, query: str, is_watch: bool) -> SavedSearch:
-    """Save (or replace, under the same name) one of the user's searches."""
-    saved, _created = SavedSearch.objects.update_or_create(
-        user=user,
-        name=name,
-        defaults={"query": query, "is_watch": is_watch, "watched_since": timezone.now()},
-    )
-    return saved
-
-
-def saved_search_delete(*, saved: SavedSearch) -> None:
-    saved.delete()
-
-
-def watch_notices_send(*, now=None) -> int:
-    """E-mail each watch's newly validated matches, once. Run daily by beat."""
-    from django.http import QueryDict
-
-    from .search.forms import CaseSearchForm
-    from .search.query import case_search
-
-    now = now or timezone.now()
-    sent = 0
-    watches = SavedSearch.objects.filter(is_watch=True, user__is_active=True).select_related("user")
-    for watch in watches:
-        form = CaseSearchForm(QueryDict(watch.query))
-        filters = form.cleaned_data if form.is_valid() else {}
-        filters = {**filters, "status": CaseStatus.VALIDATED}
-        matches = case_search(user=watch.user, filters=filters).filter(
-            validated_at__gt=watch.watched_since, validated_at__lte=now
-        )
-        total = matches.count()
-        with transaction.atomic():
-            SavedSearch.objects.filter(pk=watch.pk).update(watched_since=now)
-            if total:
-                references = list(matches.values_list("reference", flat=True)[:WATCH_LIST_LIMIT])
-                transaction.on_commit(
-                    lambda watch=watch, references=references, total=total: (
-                        tasks.send_watch_email.delay(watch.pk, references, total)
-                    )
-                )
-                sent += 1
-    return sent
-
-
-# --- Database extract ------------------------------------------------------------------------
-
-EXTRACTS_KEPT = 3
-
-
-def extract_build(*, requested_by: User | None = None) -> DatabaseExtract:
-    """Build a new extract; keep the last few, delete the older files."""
-    from .extract import extract_write
-
-    with tempfile.TemporaryDirectory() as folder:
-        sqlite_path, zip_path, case_count = extract_write(Path(folder))
-        extract = DatabaseExtract(case_count=case_count, requested_by=requested_by)
-        stamp = timezone.now().strftime("%Y%m%d")
-        with open(sqlite_path, "rb") as sqlite_content, open(zip_path, "rb") as zip_content:
-            extract.sqlite_file.save(
-                f"cen-extract-{stamp}.sqlite", File(sqlite_content), save=False
-            )
-            extract.csv_zip.save(f"cen-extract-{stamp}-csv.zip", File(zip_content), save=False)
-        extract.save()
-    for old in DatabaseExtract.objects.all()[EXTRACTS_KEPT:]:
-        old.sqlite_file.delete(save=False)
-        old.csv_zip.delete(save=False)
-        old.delete()
-    return extract
-
-
-def extract_request(*, user: User, request: HttpRequest | None = None) -> None:
-    """WCO staff ask for a fresh extract now instead of tonight."""
-    if not user.is_wco_staff:
-        raise PermissionDenied
-    transaction.on_commit(lambda: tasks.build_extract.delay(user.pk))
-
-
-def extract_downloaded(*, extract: DatabaseExtract, kind: str, request: HttpRequest) -> None:
-    audit_event_create(
-        action=AuditAction.EXTRACT_DOWNLOADED,
-        request=request,
-        target=extract,
-        details={"file": kind, "cases": extract.case_count},
-    )

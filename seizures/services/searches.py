@@ -1,0 +1,62 @@
+"""Writes for the global CEN. Each is atomic, records the case history and the
+audit log, and queues its background work on commit."""
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import User
+
+from .. import tasks
+from ..models import (
+    CaseStatus,
+    SavedSearch,
+)
+
+# --- Saved searches and watch lists -------------------------------------------------------
+
+WATCH_LIST_LIMIT = 50
+
+
+def saved_search_save(*, user: User, name: str, query: str, is_watch: bool) -> SavedSearch:
+    """Save (or replace, under the same name) one of the user's searches."""
+    saved, _created = SavedSearch.objects.update_or_create(
+        user=user,
+        name=name,
+        defaults={"query": query, "is_watch": is_watch, "watched_since": timezone.now()},
+    )
+    return saved
+
+
+def saved_search_delete(*, saved: SavedSearch) -> None:
+    saved.delete()
+
+
+def watch_notices_send(*, now=None) -> int:
+    """E-mail each watch's newly validated matches, once. Run daily by beat."""
+    from django.http import QueryDict
+
+    from ..search.forms import CaseSearchForm
+    from ..search.query import case_search
+
+    now = now or timezone.now()
+    sent = 0
+    watches = SavedSearch.objects.filter(is_watch=True, user__is_active=True).select_related("user")
+    for watch in watches:
+        form = CaseSearchForm(QueryDict(watch.query))
+        filters = form.cleaned_data if form.is_valid() else {}
+        filters = {**filters, "status": CaseStatus.VALIDATED}
+        matches = case_search(user=watch.user, filters=filters).filter(
+            validated_at__gt=watch.watched_since, validated_at__lte=now
+        )
+        total = matches.count()
+        with transaction.atomic():
+            SavedSearch.objects.filter(pk=watch.pk).update(watched_since=now)
+            if total:
+                references = list(matches.values_list("reference", flat=True)[:WATCH_LIST_LIMIT])
+                transaction.on_commit(
+                    lambda watch=watch, references=references, total=total: (
+                        tasks.send_watch_email.delay(watch.pk, references, total)
+                    )
+                )
+                sent += 1
+    return sent
