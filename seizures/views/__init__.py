@@ -1,0 +1,77 @@
+"""The pages of the global CEN, one module per area; urls.py names them from here."""
+
+from .cases import (
+    case_create,
+    case_create_simple,
+    case_detail,
+    case_edit,
+    case_flag,
+    case_list,
+    case_quality_panel,
+    case_reject,
+    case_reopen,
+    case_submit,
+    case_validate_view,
+    photo_delete,
+    photo_file,
+)
+from .exports import (
+    export_create,
+    export_detail,
+    export_download,
+    export_list,
+)
+from .extract import (
+    extract_download,
+    extract_page,
+)
+from .photos import (
+    photo_search_view,
+    photo_similar,
+)
+from .saved_searches import (
+    saved_search_create,
+    saved_search_delete,
+    saved_search_list,
+    saved_search_watch,
+)
+from .search import (
+    case_search_view,
+)
+from .vocabularies import (
+    vocabulary_edit,
+    vocabulary_index,
+    vocabulary_list,
+)
+
+__all__ = [
+    "case_create",
+    "case_create_simple",
+    "case_detail",
+    "case_edit",
+    "case_flag",
+    "case_list",
+    "case_quality_panel",
+    "case_reject",
+    "case_reopen",
+    "case_search_view",
+    "case_submit",
+    "case_validate_view",
+    "export_create",
+    "export_detail",
+    "export_download",
+    "export_list",
+    "extract_download",
+    "extract_page",
+    "photo_delete",
+    "photo_file",
+    "photo_search_view",
+    "photo_similar",
+    "saved_search_create",
+    "saved_search_delete",
+    "saved_search_list",
+    "saved_search_watch",
+    "vocabulary_edit",
+    "vocabulary_index",
+    "vocabulary_list",
+]

@@ -1,0 +1,79 @@
+"""The case search page: filters, keyset pages, count and facets."""
+
+from django.db.models import Prefetch
+from django.shortcuts import render
+from django.utils.translation import gettext_lazy as _lazy
+
+from ..forms import (
+    ExportForm,
+    SavedSearchForm,
+)
+from ..models import CommodityLine
+from ..search.facets import case_facets
+from ..search.forms import CaseSearchForm
+from ..search.pagination import bounded_count, keyset_page
+from ..search.query import SORT_FIELDS, case_search
+
+FACET_TITLES = [
+    (_lazy("Commodity"), "commodity_type"),
+    (_lazy("Country of seizure"), "country"),
+    (_lazy("Transport mode"), "transport_mode"),
+    (_lazy("Detection method"), "detection_method"),
+    (_lazy("Year"), "year"),
+]
+
+
+def _narrowed(query, name: str, value: str) -> str:
+    narrowed = query.copy()
+    narrowed.pop("after", None)
+    if name == "year":
+        narrowed["date_from"], narrowed["date_to"] = f"{value}-01-01", f"{value}-12-31"
+    elif value not in narrowed.getlist(name):
+        narrowed.appendlist(name, value)
+    return narrowed.urlencode()
+
+
+def case_search_view(request):
+    form = CaseSearchForm(request.GET or None)
+    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
+    cases = case_search(user=request.user, filters=filters)
+    order = SORT_FIELDS.get(filters.get("sort") or "-date", SORT_FIELDS["-date"])
+    rows, next_token = keyset_page(
+        cases.select_related("transport_mode").prefetch_related(
+            Prefetch(
+                "lines", queryset=CommodityLine.objects.select_related("commodity_type", "unit")
+            ),
+            "route_legs",
+            "photos",
+        ),
+        order=order,
+        after=request.GET.get("after"),
+    )
+    total, more = bounded_count(cases)
+    query = request.GET.copy()
+    counts = case_facets(cases)
+    facets = [
+        (
+            title,
+            [(label, count, _narrowed(query, name, value)) for value, label, count in counts[name]],
+        )
+        for title, name in FACET_TITLES
+    ]
+    page_query = query.copy()
+    page_query.pop("after", None)
+    return render(
+        request,
+        "seizures/case_search.html",
+        {
+            "form": form,
+            "rows": rows,
+            "total": total,
+            "more": more,
+            "facets": facets,
+            "next_query": f"{page_query.urlencode()}&after={next_token}" if next_token else "",
+            "first_query": page_query.urlencode(),
+            "is_first_page": not request.GET.get("after"),
+            "export_form": ExportForm(initial={"query": page_query.urlencode()}),
+            "save_form": SavedSearchForm(initial={"query": page_query.urlencode()}),
+        },
+    )
