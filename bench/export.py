@@ -180,12 +180,12 @@ def main() -> None:
         peak = statistics.median(r["peak_mb"] for r in runs)
         rows = runs[0]["rows"]
         results[mode] = rows / seconds
+        rate = rows / seconds
         print(
-            f"{mode:14} {rows:,} rows  {seconds:6.1f} s  {rows / seconds:9,.0f} rows/s  peak {peak:6.0f} MB"
+            f"{mode:14} {rows:,} rows  {seconds:6.1f} s  {rate:9,.0f} rows/s  peak {peak:4.0f} MB"
         )
-    print(
-        f"\ncen / import-export: {results['cen'] / results['import-export']:.2f}x the rows per second"
-    )
+    ratio = results["cen"] / results["import-export"]
+    print(f"\ncen / import-export: {ratio:.2f}x the rows per second")
     print(f"cen / raw writer:    {results['cen'] / results['raw']:.2f}x")
 
 
