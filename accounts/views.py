@@ -22,7 +22,6 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from django.views.i18n import set_language as django_set_language
-from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from . import selectors, services
 from .decorators import expired_password_allowed, password_step, role_required
@@ -167,7 +166,7 @@ def admin_password_change(request, extra_context=None):
 def otp(request):
     if request.user.is_verified():
         return redirect(_after_login_url(request))
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    if selectors.user_has_authenticator(user=request.user):
         return redirect("accounts:otp-verify")
     return redirect("accounts:otp-setup")
 
@@ -222,7 +221,7 @@ def _qr_svg(data: str) -> str:
 def otp_setup(request):
     if request.user.is_verified():
         return redirect(_after_login_url(request))
-    if TOTPDevice.objects.filter(user=request.user, confirmed=True).exists():
+    if selectors.user_has_authenticator(user=request.user):
         return redirect("accounts:otp-verify")
     device = services.totp_device_pending(user=request.user)
     form = OTPEnrolForm(request.POST or None)

@@ -296,11 +296,19 @@ def vocabulary_form_class(model):
     return VocabularyForm
 
 
+def _clean_query(form) -> str:
+    from .search.forms import normalised_query
+
+    return normalised_query(form.cleaned_data.get("query", ""))
+
+
 class ExportForm(forms.Form):
     query = forms.CharField(required=False, widget=forms.HiddenInput)
     layout = forms.ChoiceField(label=_("Rows"), choices=ExportLayout.choices)
     columns = forms.ChoiceField(label=_("Columns"), choices=ExportColumns.choices)
     format = forms.ChoiceField(label=_("Format"), choices=ExportFormat.choices)
+
+    clean_query = _clean_query
 
 
 class SavedSearchForm(forms.Form):
@@ -309,3 +317,5 @@ class SavedSearchForm(forms.Form):
     is_watch = forms.BooleanField(
         label=_("Watch list: e-mail me new validated cases daily"), required=False
     )
+
+    clean_query = _clean_query

@@ -14,6 +14,11 @@ def _labelled(rows, key, labels) -> list[tuple[str, str, int]]:
     return [(str(row[key]), labels.get(row[key], str(row[key])), row["n"]) for row in rows]
 
 
+def _case_counts(base: QuerySet, field: str, labels: dict, size: int):
+    rows = base.values(field).annotate(n=Count("pk")).order_by("-n", field)[:size]
+    return _labelled(rows, field, labels)
+
+
 def case_facets(cases: QuerySet, size: int = FACET_SIZE) -> dict:
     base = cases.order_by()
     ids = base.values("pk")
@@ -35,24 +40,12 @@ def case_facets(cases: QuerySet, size: int = FACET_SIZE) -> dict:
                 )
             },
         ),
-        "country": _labelled(
-            base.values("country").annotate(n=Count("pk")).order_by("-n", "country")[:size],
-            "country",
-            dict(countries),
+        "country": _case_counts(base, "country", dict(countries), size),
+        "transport_mode": _case_counts(
+            base, "transport_mode", {m.pk: str(m) for m in TransportMode.objects.all()}, size
         ),
-        "transport_mode": _labelled(
-            base.values("transport_mode")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "transport_mode")[:size],
-            "transport_mode",
-            {m.pk: str(m) for m in TransportMode.objects.all()},
-        ),
-        "detection_method": _labelled(
-            base.values("detection_method")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "detection_method")[:size],
-            "detection_method",
-            {m.pk: str(m) for m in DetectionMethod.objects.all()},
+        "detection_method": _case_counts(
+            base, "detection_method", {m.pk: str(m) for m in DetectionMethod.objects.all()}, size
         ),
         "year": [
             (str(row["year"]), str(row["year"]), row["n"])

@@ -1,4 +1,5 @@
 from django import forms
+from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -30,6 +31,14 @@ SORTS = [
     ("reference", _("Reference")),
     ("country", _("Country")),
 ]
+
+
+def normalised_query(query: str) -> str:
+    """A search's query string re-encoded, without its page token: only
+    parameters survive, in a form fit to store or to put in a URL."""
+    params = QueryDict(query, mutable=True)
+    params.pop("after", None)
+    return params.urlencode()
 
 
 class CaseSearchForm(forms.Form):

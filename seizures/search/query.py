@@ -21,6 +21,12 @@ SORT_FIELDS = {
 }
 
 
+def _linked(relation, column: str, value) -> Exists:
+    """The case has ``value`` among a many-to-many relation's entries."""
+    through = relation.through
+    return Exists(through.objects.filter(case=OuterRef("pk"), **{column: value}))
+
+
 def case_search(*, user: User, filters: dict) -> QuerySet[Case]:
     """``filters`` is ``CaseSearchForm.cleaned_data`` (empty values are ignored)."""
     status = filters.get("status")
@@ -75,19 +81,11 @@ def case_search(*, user: User, filters: dict) -> QuerySet[Case]:
     if filters.get("location_type"):
         cases = cases.filter(location_type=filters["location_type"])
     if filters.get("concealment"):
-        through = Case.concealment_methods.through
         cases = cases.filter(
-            Exists(
-                through.objects.filter(
-                    case=OuterRef("pk"), concealmentmethod=filters["concealment"]
-                )
-            )
+            _linked(Case.concealment_methods, "concealmentmethod", filters["concealment"])
         )
     if filters.get("offence_type"):
-        through = Case.offence_types.through
-        cases = cases.filter(
-            Exists(through.objects.filter(case=OuterRef("pk"), offencetype=filters["offence_type"]))
-        )
+        cases = cases.filter(_linked(Case.offence_types, "offencetype", filters["offence_type"]))
     if filters.get("has_photos"):
         cases = cases.filter(Exists(Photo.objects.filter(case=OuterRef("pk"))))
     if filters.get("q"):

@@ -3,13 +3,13 @@
 from django.contrib import messages
 from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..forms import ExportForm
 from ..models import ExportStatus
+from .search import search_url
 
 
 @require_POST
@@ -17,7 +17,7 @@ def export_create(request):
     form = ExportForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("Choose the rows, the columns and the format of the export."))
-        return redirect(f"{reverse('seizures:case-search')}?{request.POST.get('query', '')}")
+        return redirect(search_url(request.POST.get("query", "")))
     export = services.export_create(
         user=request.user,
         query=form.cleaned_data["query"],

@@ -1,7 +1,7 @@
 """The downloadable database extract."""
 
 from django.contrib import messages
-from django.http import FileResponse
+from django.http import FileResponse, Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -23,7 +23,10 @@ def extract_page(request):
 
 def extract_download(request, pk, kind):
     extract = selectors.extract_get(pk=pk)
-    field = extract.sqlite_file if kind == "sqlite" else extract.csv_zip
+    files = {"sqlite": extract.sqlite_file, "csv": extract.csv_zip}
+    if kind not in files:
+        raise Http404
+    field = files[kind]
     services.extract_downloaded(extract=extract, kind=kind, request=request)
     name = field.name.rsplit("/", 1)[-1]
     return FileResponse(field.open("rb"), as_attachment=True, filename=name)

@@ -2,12 +2,12 @@
 
 from django.contrib import messages
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from .. import selectors, services
 from ..forms import SavedSearchForm
+from .search import search_url
 
 
 @require_POST
@@ -23,7 +23,7 @@ def saved_search_create(request):
         messages.success(request, _("The search has been saved as “%(name)s”.") % {"name": saved})
     else:
         messages.error(request, _("Give the search a name."))
-    return redirect(f"{reverse('seizures:case-search')}?{request.POST.get('query', '')}")
+    return redirect(search_url(request.POST.get("query", "")))
 
 
 def saved_search_list(request):

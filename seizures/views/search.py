@@ -2,6 +2,7 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _lazy
 
 from ..forms import (
@@ -10,7 +11,7 @@ from ..forms import (
 )
 from ..models import CommodityLine
 from ..search.facets import case_facets
-from ..search.forms import CaseSearchForm
+from ..search.forms import CaseSearchForm, normalised_query
 from ..search.pagination import bounded_count, keyset_page
 from ..search.query import SORT_FIELDS, case_search
 
@@ -77,3 +78,8 @@ def case_search_view(request):
             "save_form": SavedSearchForm(initial={"query": page_query.urlencode()}),
         },
     )
+
+
+def search_url(query: str) -> str:
+    """The first page of a search."""
+    return f"{reverse('seizures:case-search')}?{normalised_query(query)}"

@@ -93,3 +93,10 @@ def test_only_the_last_three_extracts_are_kept(validated):
 def test_drafts_and_submitted_cases_stay_out(officer, make_case):
     make_case(officer)
     assert services.extract_build().case_count == 0
+
+
+def test_an_unknown_file_kind_is_not_found(as_user, analyst, validated):
+    extract = services.extract_build()
+    response = as_user(analyst).get(reverse("seizures:extract-download", args=[extract.pk, "db"]))
+    assert response.status_code == 404
+    assert not AuditEvent.objects.filter(action=AuditAction.EXTRACT_DOWNLOADED).exists()

@@ -70,3 +70,14 @@ def test_a_search_that_is_not_a_watch_sends_nothing(
     with django_capture_on_commit_callbacks(execute=True):
         services.watch_notices_send()
     assert mail.outbox == []
+
+
+def test_the_saved_query_keeps_only_parameters(as_user, analyst):
+    client = as_user(analyst)
+    response = client.post(
+        reverse("seizures:saved-search-create"),
+        {"name": "Odd", "query": "q=a b&after=TOKEN&region=EUR"},
+    )
+    saved = SavedSearch.objects.get(user=analyst)
+    assert saved.query == "q=a+b&region=EUR"
+    assert response.url == reverse("seizures:case-search") + "?q=a+b&region=EUR"
