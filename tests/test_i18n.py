@@ -77,3 +77,11 @@ def test_every_catalog_is_complete():
         empty = [e for e in entries if re.search(r'^msgstr(\[\d\])? ""\n(?!")', e + "\n", re.M)]
         fuzzy = [e for e in entries if "#, fuzzy" in e]
         assert not empty and not fuzzy, (code, (empty + fuzzy)[:1])
+
+
+def test_the_server_error_page_speaks_every_language():
+    from django.template.loader import get_template
+
+    page = get_template("500.html").render()
+    for lang in ("fr", "es", "ru", "ar", "pt"):
+        assert f'lang="{lang}"' in page
