@@ -39,7 +39,7 @@ def run_cen(folder: Path, lines: int) -> int:
     from django.http import QueryDict
 
     from accounts.models import Role, User
-    from seizures.exports import XlsxWriter, columns_for, export_rows
+    from seizures.exports import XlsxExport, columns_for, export_rows
     from seizures.search.forms import CaseSearchForm
     from seizures.search.query import case_search
 
@@ -48,7 +48,7 @@ def run_cen(folder: Path, lines: int) -> int:
     form.is_valid()
     cases = case_search(user=user, filters=form.cleaned_data)
     columns = columns_for(layout="line", columns="summary")
-    writer = XlsxWriter(folder / "cen.xlsx", columns, "Cases")
+    writer = XlsxExport(folder / "cen.xlsx", columns, "Cases")
     for row in export_rows(cases, layout="line", columns=columns):
         writer.write(row)
         if writer.rows >= lines:

@@ -1,27 +1,47 @@
 """Search results to .xlsx or .csv, in constant memory.
 
 Rows come from ``case_search`` (the very query of the search page) through a
-server-side cursor, and are written by openpyxl's write-only workbook or the csv
-module as they arrive. Text that a spreadsheet could take for a formula is
-always written as text.
+server-side cursor, as plain tuples: the cases first, then — per chunk of
+cases — their lines, route legs and many-to-many labels in one query each.
+Vocabulary labels are looked up once per export, in the user's language.
+The .xlsx is written by XlsxWriter in constant-memory mode (each row goes to
+disk as it is written); the .csv by the csv module. Text that a spreadsheet
+could take for a formula is always written as text.
 """
 
 import csv
 import datetime
-from collections.abc import Callable, Iterator
+from collections import defaultdict
+from collections.abc import Iterator
 from dataclasses import dataclass
 from decimal import Decimal
+from itertools import islice
 
-from django.db.models import Prefetch
-from django.utils.functional import Promise
+import xlsxwriter
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
-from openpyxl import Workbook
-from openpyxl.cell import WriteOnlyCell
-from openpyxl.styles import Alignment, Font, PatternFill
-from openpyxl.utils import get_column_letter
+from django_countries import countries
 
-from .models import Case, CommodityLine, Dimension, ExportColumns, ExportLayout
+from accounts.models import Administration, Region
+from accounts.regions import COUNTRY_REGION
+
+from .models import (
+    Case,
+    CaseStatus,
+    CommodityLine,
+    ConcealmentMethod,
+    DetectionMethod,
+    Dimension,
+    Direction,
+    ExportColumns,
+    ExportLayout,
+    LocationType,
+    OffenceType,
+    RouteLeg,
+    TransportMode,
+)
+from .models import CommodityType as CommodityTypeModel
+from .models import Unit as UnitModel
 
 FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
@@ -33,44 +53,115 @@ def _label(model, name):
 
 @dataclass(frozen=True)
 class Column:
+    """A column reads ``key`` from the case's values, or from the line's
+    (``on_line``); the values are already labels, dates, numbers or text."""
+
     label: str
     width: int
-    value: Callable  # (case, line or None) → value
+    key: str
     full_only: bool = False
+    on_line: bool = False
 
 
-def _join(items) -> str:
-    return ", ".join(str(item) for item in items)
+def _case(label, width, key, full_only=False) -> Column:
+    return Column(label, width, key, full_only)
+
+
+def _line(label, width, key, full_only=False) -> Column:
+    return Column(label, width, key, full_only, on_line=True)
 
 
 CASE_COLUMNS = [
-    Column(_label(Case, "reference"), 20, lambda c, line: c.reference),
-    Column(_label(Case, "seizure_date"), 12, lambda c, line: c.seizure_date),
-    Column(_label(Case, "administration"), 32, lambda c, line: str(c.administration)),
-    Column(_label(Case, "country"), 20, lambda c, line: c.country.name),
-    Column(_("WCO region"), 24, lambda c, line: c.region_label),
-    Column(_label(Case, "place"), 18, lambda c, line: c.place, full_only=True),
-    Column(_label(Case, "location_type"), 20, lambda c, line: str(c.location_type or ""), True),
-    Column(_label(Case, "direction"), 14, lambda c, line: str(c.direction or ""), True),
-    Column(_label(Case, "transport_mode"), 20, lambda c, line: str(c.transport_mode)),
-    Column(_label(Case, "detection_method"), 24, lambda c, line: str(c.detection_method)),
-    Column(
-        _label(Case, "concealment_methods"), 28, lambda c, line: _join(c.concealment_methods.all())
-    ),
-    Column(_label(Case, "offence_types"), 22, lambda c, line: _join(c.offence_types.all()), True),
-    Column(
-        _("Route"), 18, lambda c, line: " › ".join(leg.country.code for leg in c.route_legs.all())
-    ),
-    Column(_label(Case, "flight_number"), 10, lambda c, line: c.flight_number, True),
-    Column(_label(Case, "vessel_name"), 18, lambda c, line: c.vessel_name, True),
-    Column(_label(Case, "imo_number"), 10, lambda c, line: c.imo_number, True),
-    Column(_label(Case, "container_number"), 14, lambda c, line: c.container_number, True),
-    Column(_label(Case, "vehicle_type"), 16, lambda c, line: c.vehicle_type, True),
-    Column(_label(Case, "narrative"), 50, lambda c, line: c.narrative, True),
-    Column(_label(Case, "status"), 12, lambda c, line: c.get_status_display()),
-    Column(_label(Case, "quality_score"), 10, lambda c, line: c.quality_score, True),
+    _case(_label(Case, "reference"), 20, "reference"),
+    _case(_label(Case, "seizure_date"), 12, "seizure_date"),
+    _case(_label(Case, "administration"), 32, "administration"),
+    _case(_label(Case, "country"), 20, "country"),
+    _case(_("WCO region"), 24, "region"),
+    _case(_label(Case, "place"), 18, "place", full_only=True),
+    _case(_label(Case, "location_type"), 20, "location_type", full_only=True),
+    _case(_label(Case, "direction"), 14, "direction", full_only=True),
+    _case(_label(Case, "transport_mode"), 20, "transport_mode"),
+    _case(_label(Case, "detection_method"), 24, "detection_method"),
+    _case(_label(Case, "concealment_methods"), 28, "concealment_methods"),
+    _case(_label(Case, "offence_types"), 22, "offence_types", full_only=True),
+    _case(_("Route"), 18, "route"),
+    _case(_label(Case, "flight_number"), 10, "flight_number", full_only=True),
+    _case(_label(Case, "vessel_name"), 18, "vessel_name", full_only=True),
+    _case(_label(Case, "imo_number"), 10, "imo_number", full_only=True),
+    _case(_label(Case, "container_number"), 14, "container_number", full_only=True),
+    _case(_label(Case, "vehicle_type"), 16, "vehicle_type", full_only=True),
+    _case(_label(Case, "narrative"), 50, "narrative", full_only=True),
+    _case(_label(Case, "status"), 12, "status"),
+    _case(_label(Case, "quality_score"), 10, "quality_score", full_only=True),
 ]
 
+LINE_COLUMNS = [
+    _line(_("Commodity area"), 20, "area"),
+    _line(_label(CommodityLine, "commodity_type"), 24, "commodity_type"),
+    _line(_label(CommodityLine, "description"), 30, "description", full_only=True),
+    _line(_label(CommodityLine, "hs_code"), 10, "hs_code"),
+    _line(_label(CommodityLine, "quantity"), 12, "quantity"),
+    _line(_label(CommodityLine, "unit"), 14, "unit"),
+    _line(_label(CommodityLine, "normalised_quantity"), 14, "normalised_quantity"),
+    _line(_("Base unit"), 8, "base_unit"),
+    _line(_label(CommodityLine, "estimated_value"), 14, "estimated_value"),
+    _line(_label(CommodityLine, "currency"), 8, "currency"),
+    _line(_label(CommodityLine, "brand"), 16, "brand", full_only=True),
+    _line(_label(CommodityLine, "species"), 18, "species", full_only=True),
+    _line(_label(CommodityLine, "cites_appendix"), 8, "cites_appendix", full_only=True),
+    _line(_label(CommodityLine, "packaging"), 16, "packaging", full_only=True),
+]
+
+COMMODITIES_COLUMN = _case(_("Commodities"), 40, "commodities")
+
+
+def columns_for(*, layout: str, columns: str) -> list[Column]:
+    if layout == ExportLayout.LINE:
+        chosen = CASE_COLUMNS + LINE_COLUMNS
+    else:
+        chosen = [*CASE_COLUMNS, COMMODITIES_COLUMN]
+    if columns == ExportColumns.FULL:
+        return chosen
+    return [column for column in chosen if not column.full_only]
+
+
+# --- Reading the rows ------------------------------------------------------------------
+
+_CASE_FIELDS = (
+    "id",
+    "reference",
+    "seizure_date",
+    "administration_id",
+    "country",
+    "place",
+    "location_type_id",
+    "direction_id",
+    "transport_mode_id",
+    "detection_method_id",
+    "flight_number",
+    "vessel_name",
+    "imo_number",
+    "container_number",
+    "vehicle_type",
+    "narrative",
+    "status",
+    "quality_score",
+)
+_LINE_FIELDS = (
+    "case_id",
+    "commodity_type_id",
+    "description",
+    "hs_code",
+    "quantity",
+    "unit_id",
+    "normalised_quantity",
+    "estimated_value",
+    "currency",
+    "brand",
+    "species",
+    "cites_appendix",
+    "packaging",
+)
 _BASE_UNITS = {
     Dimension.MASS: "kg",
     Dimension.VOLUME: "l",
@@ -78,128 +169,258 @@ _BASE_UNITS = {
     Dimension.HEADS: "heads",
 }
 
-LINE_COLUMNS = [
-    Column(_("Commodity area"), 20, lambda c, line: str(line.commodity_type.area)),
-    Column(_label(CommodityLine, "commodity_type"), 24, lambda c, line: str(line.commodity_type)),
-    Column(_label(CommodityLine, "description"), 30, lambda c, line: line.description, True),
-    Column(_label(CommodityLine, "hs_code"), 10, lambda c, line: line.hs_code),
-    Column(_label(CommodityLine, "quantity"), 12, lambda c, line: line.quantity),
-    Column(_label(CommodityLine, "unit"), 14, lambda c, line: str(line.unit)),
-    Column(
-        _label(CommodityLine, "normalised_quantity"), 14, lambda c, line: line.normalised_quantity
-    ),
-    Column(_("Base unit"), 8, lambda c, line: _BASE_UNITS[line.unit.dimension]),
-    Column(_label(CommodityLine, "estimated_value"), 14, lambda c, line: line.estimated_value),
-    Column(_label(CommodityLine, "currency"), 8, lambda c, line: line.currency),
-    Column(_label(CommodityLine, "brand"), 16, lambda c, line: line.brand, True),
-    Column(_label(CommodityLine, "species"), 18, lambda c, line: line.species, True),
-    Column(_label(CommodityLine, "cites_appendix"), 8, lambda c, line: line.cites_appendix, True),
-    Column(_label(CommodityLine, "packaging"), 16, lambda c, line: line.packaging, True),
-]
+
+class _Labels:
+    """Every label an export needs, looked up once, in the active language."""
+
+    def __init__(self):
+        def vocabulary(model):
+            return {entry.pk: str(entry) for entry in model.objects.all()}
+
+        self.administration = {a.pk: str(a) for a in Administration.objects.all()}
+        self.country = dict(countries)
+        self.region = {code: Region(region).label for code, region in COUNTRY_REGION.items()}
+        self.status = dict(CaseStatus.choices)
+        self.location_type = vocabulary(LocationType)
+        self.direction = vocabulary(Direction)
+        self.transport_mode = vocabulary(TransportMode)
+        self.detection_method = vocabulary(DetectionMethod)
+        self.concealment = vocabulary(ConcealmentMethod)
+        self.offence_type = vocabulary(OffenceType)
+        types = CommodityTypeModel.objects.select_related("area")
+        self.commodity_type = {t.pk: str(t) for t in types}
+        self.area = {t.pk: str(t.area) for t in types}
+        units = UnitModel.objects.all()
+        self.unit = {u.pk: str(u) for u in units}
+        self.unit_code = {u.pk: u.code for u in units}
+        self.base_unit = {u.pk: _BASE_UNITS[u.dimension] for u in units}
 
 
-def columns_for(*, layout: str, columns: str) -> list[Column]:
-    chosen = CASE_COLUMNS
-    if layout == ExportLayout.LINE:
-        chosen = CASE_COLUMNS + LINE_COLUMNS
-    else:
-        chosen = [
-            *CASE_COLUMNS,
-            Column(
-                _("Commodities"),
-                40,
-                lambda c, line: "; ".join(
-                    f"{ln.commodity_type} {ln.quantity.normalize():f} {ln.unit.code}"
-                    for ln in c.lines.all()
-                ),
-            ),
-        ]
-    if columns == ExportColumns.FULL:
-        return chosen
-    return [column for column in chosen if not column.full_only]
+def _batched(rows, size: int):
+    rows = iter(rows)
+    while chunk := list(islice(rows, size)):
+        yield chunk
+
+
+def _grouped(rows) -> dict:
+    grouped = defaultdict(list)
+    for case_id, *rest in rows:
+        grouped[case_id].append(rest[0] if len(rest) == 1 else rest)
+    return grouped
+
+
+def _quantity_text(value: Decimal) -> str:
+    return f"{value.normalize():f}"
+
+
+def _case_values(row, labels: _Labels, related: dict) -> dict:
+    (
+        case_id,
+        reference,
+        seizure_date,
+        administration,
+        country,
+        place,
+        location_type,
+        direction,
+        transport_mode,
+        detection_method,
+        flight_number,
+        vessel_name,
+        imo_number,
+        container_number,
+        vehicle_type,
+        narrative,
+        status,
+        quality_score,
+    ) = row
+    concealments = related["concealment"].get(case_id, ())
+    offences = related["offence"].get(case_id, ())
+    return {
+        "reference": reference,
+        "seizure_date": seizure_date,
+        "administration": labels.administration.get(administration, ""),
+        "country": labels.country.get(country, country),
+        "region": labels.region.get(country, ""),
+        "place": place,
+        "location_type": labels.location_type.get(location_type, ""),
+        "direction": labels.direction.get(direction, ""),
+        "transport_mode": labels.transport_mode.get(transport_mode, ""),
+        "detection_method": labels.detection_method.get(detection_method, ""),
+        "concealment_methods": ", ".join(labels.concealment[pk] for pk in concealments),
+        "offence_types": ", ".join(labels.offence_type[pk] for pk in offences),
+        "route": " › ".join(related["route"].get(case_id, ())),
+        "flight_number": flight_number,
+        "vessel_name": vessel_name,
+        "imo_number": imo_number,
+        "container_number": container_number,
+        "vehicle_type": vehicle_type,
+        "narrative": narrative,
+        "status": labels.status.get(status, status),
+        "quality_score": quality_score,
+    }
+
+
+def _line_values(line, labels: _Labels) -> dict:
+    (
+        commodity_type,
+        description,
+        hs_code,
+        quantity,
+        unit,
+        normalised_quantity,
+        estimated_value,
+        currency,
+        brand,
+        species,
+        cites_appendix,
+        packaging,
+    ) = line
+    return {
+        "area": labels.area[commodity_type],
+        "commodity_type": labels.commodity_type[commodity_type],
+        "description": description,
+        "hs_code": hs_code,
+        "quantity": quantity,
+        "unit": labels.unit[unit],
+        "normalised_quantity": normalised_quantity,
+        "base_unit": labels.base_unit[unit],
+        "estimated_value": estimated_value,
+        "currency": currency,
+        "brand": brand,
+        "species": species,
+        "cites_appendix": cites_appendix,
+        "packaging": packaging,
+    }
+
+
+def _related(case_ids: list[int]) -> dict:
+    """Lines, route countries and many-to-many ids of a chunk of cases, by case."""
+    through = Case.concealment_methods.through.objects.filter(case_id__in=case_ids)
+    offences = Case.offence_types.through.objects.filter(case_id__in=case_ids)
+    return {
+        "lines": _grouped(
+            CommodityLine.objects.filter(case_id__in=case_ids)
+            .order_by("case_id", "id")
+            .values_list(*_LINE_FIELDS)
+        ),
+        "route": _grouped(
+            RouteLeg.objects.filter(case_id__in=case_ids)
+            .order_by("case_id", "position")
+            .values_list("case_id", "country")
+        ),
+        "concealment": _grouped(
+            through.order_by("case_id", "id").values_list("case_id", "concealmentmethod_id")
+        ),
+        "offence": _grouped(
+            offences.order_by("case_id", "id").values_list("case_id", "offencetype_id")
+        ),
+    }
 
 
 def export_rows(cases, *, layout: str, columns: list[Column]) -> Iterator[list]:
     """Cases in the search's order; for the line layout, their lines in turn."""
-    cases = cases.select_related(
-        "administration", "transport_mode", "detection_method", "location_type", "direction"
-    ).prefetch_related(
-        Prefetch(
-            "lines", queryset=CommodityLine.objects.select_related("commodity_type__area", "unit")
-        ),
-        "route_legs",
-        "concealment_methods",
-        "offence_types",
-    )
-    # iterator(): a server-side cursor on PostgreSQL, chunked prefetching.
-    for case in cases.iterator(chunk_size=CHUNK):
-        if layout == ExportLayout.LINE:
-            for line in case.lines.all():
-                yield [column.value(case, line) for column in columns]
-        else:
-            yield [column.value(case, None) for column in columns]
+    labels = _Labels()
+    case_keys = [column.key for column in columns if not column.on_line]
+    line_keys = [column.key for column in columns if column.on_line]
+    per_line = layout == ExportLayout.LINE
+    # iterator(): a server-side cursor on PostgreSQL; tuples, never model instances.
+    rows = cases.values_list(*_CASE_FIELDS).iterator(chunk_size=CHUNK)
+    for chunk in _batched(rows, CHUNK):
+        related = _related([row[0] for row in chunk])
+        for row in chunk:
+            case = _case_values(row, labels, related)
+            lines = related["lines"].get(row[0], ())
+            if not per_line:
+                case["commodities"] = "; ".join(
+                    f"{labels.commodity_type[line[0]]} {_quantity_text(line[3])} "
+                    f"{labels.unit_code[line[4]]}"
+                    for line in lines
+                )
+                yield [case[key] for key in case_keys]
+                continue
+            case_part = [case[key] for key in case_keys]
+            for line in lines:
+                values = _line_values(line, labels)
+                yield case_part + [values[key] for key in line_keys]
+
+
+# --- Writing them ----------------------------------------------------------------------
 
 
 def _is_formula_like(value) -> bool:
     return isinstance(value, str) and value.startswith(FORMULA_STARTS)
 
 
-class XlsxWriter:
-    """openpyxl's write-only workbook: rows go to disk as they are appended."""
-
-    header_font = Font(bold=True, color="FFFFFF")
-    header_fill = PatternFill("solid", fgColor="1F4E79")
+class XlsxExport:
+    """XlsxWriter in constant-memory mode. Strings are always written as
+    strings (never formulas, never hyperlinks), numbers as numbers, dates as
+    dates."""
 
     def __init__(self, path, columns: list[Column], sheet_title: str):
-        self.path = path
-        self.workbook = Workbook(write_only=True)
-        self.sheet = self.workbook.create_sheet(sheet_title[:31])
-        self.sheet.freeze_panes = "A2"
-        for index, column in enumerate(columns, start=1):
-            self.sheet.column_dimensions[get_column_letter(index)].width = column.width
+        self.workbook = xlsxwriter.Workbook(
+            str(path),
+            {
+                "constant_memory": True,
+                "strings_to_formulas": False,
+                "strings_to_urls": False,
+                "strings_to_numbers": False,
+            },
+        )
+        self.header = self.workbook.add_format(
+            {
+                "bold": True,
+                "font_color": "#FFFFFF",
+                "bg_color": "#1F4E79",
+                "text_wrap": True,
+                "valign": "vcenter",
+            }
+        )
+        self.date = self.workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.bold = self.workbook.add_format({"bold": True})
+        self.sheet = self.workbook.add_worksheet(sheet_title[:31])
+        for index, column in enumerate(columns):
+            self.sheet.set_column(index, index, column.width)
+        self.sheet.freeze_panes(1, 0)
         self.width = len(columns)
+        for index, column in enumerate(columns):
+            self.sheet.write_string(0, index, str(column.label), self.header)
         self.rows = 0
-        header = []
-        for column in columns:
-            cell = WriteOnlyCell(self.sheet, value=str(column.label))
-            cell.font, cell.fill = self.header_font, self.header_fill
-            cell.alignment = Alignment(vertical="center", wrap_text=True)
-            header.append(cell)
-        self.sheet.append(header)
 
-    def _cell(self, value):
-        if isinstance(value, Promise):  # a lazily translated label
-            value = str(value)
-        if isinstance(value, datetime.date):
-            cell = WriteOnlyCell(self.sheet, value=value)
-            cell.number_format = "yyyy-mm-dd"
-            return cell
-        if isinstance(value, Decimal):
-            return float(value) if value != value.to_integral() else int(value)
-        if _is_formula_like(value):
-            cell = WriteOnlyCell(self.sheet, value=value)
-            cell.data_type = "s"  # text, never a formula
-            return cell
-        return value
+    def _write(self, sheet, row: int, col: int, value, text_format=None) -> None:
+        if value is None or value == "":
+            return
+        if isinstance(value, str):
+            sheet.write_string(row, col, value, text_format)
+        elif isinstance(value, bool):
+            sheet.write_boolean(row, col, value)
+        elif isinstance(value, Decimal):
+            sheet.write_number(row, col, int(value) if value == value.to_integral() else value)
+        elif isinstance(value, int | float):
+            sheet.write_number(row, col, value)
+        elif isinstance(value, datetime.date):
+            sheet.write_datetime(row, col, value, self.date)
+        else:  # a lazily translated label, a Country…
+            sheet.write_string(row, col, str(value), text_format)
 
     def write(self, row: list) -> None:
-        self.sheet.append([self._cell(value) for value in row])
         self.rows += 1
+        write, sheet, number = self._write, self.sheet, self.rows
+        for col, value in enumerate(row):
+            write(sheet, number, col, value)
 
-    def finish(self, about: list[tuple[str, str]]) -> None:
-        last = get_column_letter(self.width)
-        self.sheet.auto_filter.ref = f"A1:{last}{self.rows + 1}"
-        sheet = self.workbook.create_sheet(str(_("About this export"))[:31])
-        sheet.column_dimensions["A"].width = 28
-        sheet.column_dimensions["B"].width = 60
-        for label, value in about:
-            cell = WriteOnlyCell(sheet, value=str(label))
-            cell.font = Font(bold=True)
-            sheet.append([cell, self._cell(value)])
-        self.workbook.save(self.path)
+    def finish(self, about: list[tuple[str, object]]) -> None:
+        self.sheet.autofilter(0, 0, self.rows, self.width - 1)
+        sheet = self.workbook.add_worksheet(str(_("About this export"))[:31])
+        sheet.set_column(0, 0, 28)
+        sheet.set_column(1, 1, 60)
+        for number, (label, value) in enumerate(about):
+            sheet.write_string(number, 0, str(label), self.bold)
+            self._write(sheet, number, 1, value)
+        self.workbook.close()
 
 
-class CsvWriter:
+class CsvExport:
     """UTF-8 with a byte-order mark, which Excel needs to read accents."""
 
     def __init__(self, path, columns: list[Column], sheet_title: str):
@@ -215,7 +436,7 @@ class CsvWriter:
         if isinstance(value, datetime.date):
             return value.isoformat()
         if isinstance(value, Decimal):
-            return f"{value.normalize():f}"
+            return _quantity_text(value)
         text = str(value)
         # CSV has no types: the usual defence is a leading apostrophe.
         return f"'{text}" if _is_formula_like(text) else text
@@ -228,4 +449,4 @@ class CsvWriter:
         self.file.close()
 
 
-WRITERS = {"xlsx": XlsxWriter, "csv": CsvWriter}
+WRITERS = {"xlsx": XlsxExport, "csv": CsvExport}
