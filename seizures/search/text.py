@@ -2,31 +2,50 @@
 and flight numbers (gathered in ``Case.search_text``).
 
 This is the one place where the database engine matters:
-- PostgreSQL: each word must match the stored tsvector (GIN index, 'simple'
-  configuration, so no language's stemming gets in the way) or, for a
-  near-spelling, the trigram index of the same text;
+- PostgreSQL: each word must match the stored tsvector ``search_document``
+  (GIN index, 'simple' configuration, so no language's stemming gets in the
+  way) or, for a near-spelling, the trigram index of the same text;
 - SQLite: each word must appear in the text, case-insensitively.
 """
 
 from django.db import connection
-from django.db.models import Q
-from django.db.models.expressions import RawSQL
+from django.db.models import Lookup, Q
+
+from ..models import Case
 
 # A word matches its lexeme, or (near-spelling) a word of the text with a
 # trigram word-similarity above pg_trgm's threshold (0.6 by default).
-# A subquery of its own, so that it keeps working when the search is itself
-# nested in another query (facets, exports), where the table gets an alias.
 _POSTGRES_WORD = (
     "SELECT id FROM seizures_case"
     " WHERE search_document @@ plainto_tsquery('simple'::regconfig, %s)"
     " OR %s <%% search_text"
 )
 
-
 # Below this many matches, the matching ids are fetched first through the GIN
-# index and the page is sorted from them; above it, walking the date index and
-# checking each row finds a page sooner. The planner cannot tell the two apart.
+# indexes and the page is sorted from them; above it, the words are checked
+# on each row along the sort index, which finds a page sooner. The planner
+# cannot tell the two apart.
 FEW_MATCHES = 5000
+
+
+class _HasWord(Lookup):
+    """``search_text__has_word=word``, checked on the row itself (PostgreSQL).
+
+    The stored ``search_document`` column sits beside ``search_text`` in the
+    same table; it is named through the column's own alias so that the lookup
+    works when the search is nested in another query (facets, exports)."""
+
+    lookup_name = "has_word"
+
+    def as_sql(self, compiler, connection):
+        column, column_params = self.process_lhs(compiler, connection)
+        word, word_params = self.process_rhs(compiler, connection)
+        document = column.replace('"search_text"', '"search_document"')
+        sql = f"({document} @@ plainto_tsquery('simple'::regconfig, {word}) OR {word} <%% {column})"
+        return sql, [*column_params, *word_params, *word_params, *column_params]
+
+
+Case._meta.get_field("search_text").register_lookup(_HasWord)
 
 
 def text_filter(query: str) -> Q:
@@ -45,4 +64,7 @@ def text_filter(query: str) -> Q:
         ids = [row[0] for row in cursor.fetchall()]
     if len(ids) <= FEW_MATCHES:
         return Q(pk__in=ids)
-    return Q(pk__in=RawSQL(sql, params))  # noqa: S611
+    condition = Q()
+    for word in words:
+        condition &= Q(search_text__has_word=word)
+    return condition

@@ -184,3 +184,26 @@ def test_free_text_follows_edits(officer, make_case, vocab):
     services.case_update(user=officer, case=case, data=data)
     services.case_submit(user=officer, case=case)
     assert search(officer, q="banana") == {case.reference}
+
+
+@pytest.mark.parametrize("few_matches", [5000, 0], ids=["ids-first", "row-by-row"])
+def test_free_text_gives_the_same_result_by_either_plan(
+    officer, record, monkeypatch, few_matches, as_user
+):
+    """Many matches are checked on each row rather than fetched first: both
+    plans must find the same cases, also inside facets and near-spellings."""
+    from django.db import connection
+
+    from seizures.search import text
+
+    monkeypatch.setattr(text, "FEW_MATCHES", few_matches)
+    french = record(officer, date=datetime.date(2026, 1, 6), narrative="Dissimulé dans des cartons")
+    record(officer, date=datetime.date(2026, 1, 7), narrative="Hidden in the spare tyre")
+    assert search(officer, q="cartons") == {french.reference}
+    assert search(officer, q="dissimulé cartons") == {french.reference}
+    assert search(officer, q="cartons tyre") == set()
+    if connection.vendor == "postgresql":
+        assert search(officer, q="Dissimule") == {french.reference}
+    page = as_user(officer).get(reverse("seizures:case-search"), {"q": "cartons"})
+    facets = {str(title): values for title, values in page.context["facets"]}
+    assert sum(count for _label, count, _query in facets["Commodity"]) == 1
