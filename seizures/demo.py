@@ -207,7 +207,7 @@ def seed_cases(*, count: int, photo_ratio: float = 0.005, seed=None, stdout=None
                         brand=rng.choice(BRANDS) if taxed else "",
                     )
                 )
-            cases[-1].search_text = cases[-1].text_for_search(case_lines)
+            cases[-1].derive_from_lines(case_lines)
             details.append(case_lines)
         Case.objects.bulk_create(cases)
 

@@ -248,6 +248,9 @@ class Case(models.Model):
     # lines by ``text_for_search``. On PostgreSQL a generated tsvector column and
     # trigram index sit beside it (migration 0003, seizures/search/text.py).
     search_text = models.TextField(blank=True, editable=False)
+    # The distinct commodity types of the lines, for the search facets: one
+    # pass over the cases counts cases per type (seizures/search/facets.py).
+    commodity_types = models.JSONField(default=list, editable=False)
 
     quality_score = models.PositiveSmallIntegerField(_("data quality"), default=0)
     rejection_reason = models.TextField(_("reason for rejection"), blank=True)
@@ -300,6 +303,17 @@ class Case(models.Model):
     @property
     def is_editable(self) -> bool:
         return self.status in (CaseStatus.DRAFT, CaseStatus.REJECTED)
+
+    def derive_from_lines(self, lines) -> None:
+        """Set the fields derived from the lines (CommodityLine objects or dicts
+        of their fields): the free-text words and the commodity types. Every
+        writer of cases (form, upload, API, demo data) goes through here."""
+        self.search_text = self.text_for_search(lines)
+        types = set()
+        for line in lines:
+            value = line.get("commodity_type") if isinstance(line, dict) else line.commodity_type
+            types.add(getattr(value, "pk", value))
+        self.commodity_types = sorted(types)
 
     def text_for_search(self, lines) -> str:
         """``lines``: CommodityLine objects or dicts of their fields."""

@@ -1,6 +1,13 @@
 """Counts per commodity type, country, transport mode, detection method and year
-for the current result, each one a link that narrows the search."""
+for the current result, each one a link that narrows the search.
 
+On PostgreSQL the five facets come from one pass over the result: the cases
+are grouped by each facet in turn (GROUPING SETS), their commodity types
+unnested from ``Case.commodity_types`` — a case counts once per type, and once
+in every other facet. Elsewhere, one grouped query per facet.
+"""
+
+from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
 from django_countries import countries
@@ -8,51 +15,95 @@ from django_countries import countries
 from ..models import CommodityLine, CommodityType, DetectionMethod, TransportMode
 
 FACET_SIZE = 10
+FACETS = ("commodity_type", "country", "transport_mode", "detection_method", "year")
+
+# One pass: the result's columns, each case's commodity types beside it.
+# GROUPING() tells which facet a row of counts belongs to (0 for its own column).
+_POSTGRES_FACETS = """
+SELECT
+    GROUPING(country) AS by_country, GROUPING(transport_mode_id) AS by_transport,
+    GROUPING(detection_method_id) AS by_detection, GROUPING(year) AS by_year,
+    country, transport_mode_id, detection_method_id, year, commodity_type,
+    COUNT(*) FILTER (WHERE position IS NULL OR position = 1) AS cases,
+    COUNT(commodity_type) AS typed
+FROM (
+    SELECT result.country, result.transport_mode_id, result.detection_method_id,
+           result.year, types.commodity_type::bigint AS commodity_type, types.position
+    FROM ({result}) AS result
+    LEFT JOIN LATERAL jsonb_array_elements_text(result.commodity_types)
+        WITH ORDINALITY AS types(commodity_type, position) ON TRUE
+) AS rows
+GROUP BY GROUPING SETS (
+    (country), (transport_mode_id), (detection_method_id), (year), (commodity_type)
+)
+"""
 
 
-def _labelled(rows, key, labels) -> list[tuple[str, str, int]]:
-    return [(str(row[key]), labels.get(row[key], str(row[key])), row["n"]) for row in rows]
+def _postgres_counts(base: QuerySet) -> dict[str, dict]:
+    result = base.annotate(year=ExtractYear("seizure_date")).values(
+        "country", "transport_mode_id", "detection_method_id", "year", "commodity_types"
+    )
+    sql, params = result.query.sql_with_params()
+    counts = {facet: {} for facet in FACETS}
+    with connection.cursor() as cursor:
+        cursor.execute(_POSTGRES_FACETS.format(result=sql), params)
+        for row in cursor.fetchall():
+            by_country, by_transport, by_detection, by_year, *keys, cases, typed = row
+            country, transport, detection, year, commodity_type = keys
+            if not by_country:
+                counts["country"][country] = cases
+            elif not by_transport:
+                counts["transport_mode"][transport] = cases
+            elif not by_detection:
+                counts["detection_method"][detection] = cases
+            elif not by_year:
+                counts["year"][int(year)] = cases
+            elif commodity_type is not None:
+                counts["commodity_type"][commodity_type] = typed
+    return counts
 
 
-def _case_counts(base: QuerySet, field: str, labels: dict, size: int):
-    rows = base.values(field).annotate(n=Count("pk")).order_by("-n", field)[:size]
-    return _labelled(rows, field, labels)
+def _portable_counts(base: QuerySet) -> dict[str, dict]:
+    def grouped(queryset, field, count="pk", distinct=False):
+        rows = queryset.values(field).annotate(n=Count(count, distinct=distinct))
+        return {row[field]: row["n"] for row in rows.order_by()}
+
+    return {
+        "commodity_type": grouped(
+            CommodityLine.objects.filter(case__in=base.values("pk")),
+            "commodity_type",
+            count="case",
+            distinct=True,
+        ),
+        "country": grouped(base, "country"),
+        "transport_mode": grouped(base, "transport_mode"),
+        "detection_method": grouped(base, "detection_method"),
+        "year": grouped(base.annotate(year=ExtractYear("seizure_date")), "year"),
+    }
+
+
+def _top(counts: dict, labels: dict, size: int, by_key=False) -> list[tuple[str, str, int]]:
+    """The ``size`` largest counts (for years, the latest years), labelled."""
+    if by_key:
+        chosen = sorted(counts.items(), key=lambda item: item[0], reverse=True)[:size]
+    else:
+        chosen = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:size]
+    return [(str(key), labels.get(key, str(key)), n) for key, n in chosen if key is not None]
 
 
 def case_facets(cases: QuerySet, size: int = FACET_SIZE) -> dict:
     base = cases.order_by()
-    ids = base.values("pk")
-    commodity_rows = (
-        CommodityLine.objects.filter(case__in=ids)
-        .values("commodity_type")
-        .annotate(n=Count("case", distinct=True))
-        .order_by("-n", "commodity_type")[:size]
-    )
-    commodity_rows = list(commodity_rows)
-    facets = {
-        "commodity_type": _labelled(
-            commodity_rows,
-            "commodity_type",
-            {
-                t.pk: str(t)
-                for t in CommodityType.objects.filter(
-                    pk__in=[r["commodity_type"] for r in commodity_rows]
-                )
-            },
+    count = _postgres_counts if connection.vendor == "postgresql" else _portable_counts
+    counts = count(base)
+    types = {t.pk: str(t) for t in CommodityType.objects.filter(pk__in=counts["commodity_type"])}
+    return {
+        "commodity_type": _top(counts["commodity_type"], types, size),
+        "country": _top(counts["country"], dict(countries), size),
+        "transport_mode": _top(
+            counts["transport_mode"], {m.pk: str(m) for m in TransportMode.objects.all()}, size
         ),
-        "country": _case_counts(base, "country", dict(countries), size),
-        "transport_mode": _case_counts(
-            base, "transport_mode", {m.pk: str(m) for m in TransportMode.objects.all()}, size
+        "detection_method": _top(
+            counts["detection_method"], {m.pk: str(m) for m in DetectionMethod.objects.all()}, size
         ),
-        "detection_method": _case_counts(
-            base, "detection_method", {m.pk: str(m) for m in DetectionMethod.objects.all()}, size
-        ),
-        "year": [
-            (str(row["year"]), str(row["year"]), row["n"])
-            for row in base.annotate(year=ExtractYear("seizure_date"))
-            .values("year")
-            .annotate(n=Count("pk"))
-            .order_by("-year")[:size]
-        ],
+        "year": _top(counts["year"], {}, size, by_key=True),
     }
-    return facets

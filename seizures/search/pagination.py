@@ -37,7 +37,11 @@ def _decode(token: str, fields: list[str], model) -> list | None:
 
 
 def _after(order: tuple[str, ...], values: list) -> Q:
-    """Rows strictly after ``values`` in ``order`` (mixed directions allowed)."""
+    """Rows strictly after ``values`` in ``order`` (mixed directions allowed).
+
+    The first sort key is bounded on its own too ("date ≤ the last date"), a
+    condition the database can start the index scan from; the OR that follows
+    alone would make it read every earlier row again and throw them away."""
     condition = Q(pk__in=[])
     equal = Q()
     for spec, value in zip(order, values, strict=True):
@@ -45,7 +49,9 @@ def _after(order: tuple[str, ...], values: list) -> Q:
         lookup = "lt" if spec.startswith("-") else "gt"
         condition |= equal & Q(**{f"{name}__{lookup}": value})
         equal &= Q(**{name: value})
-    return condition
+    first = order[0]
+    bound = "lte" if first.startswith("-") else "gte"
+    return Q(**{f"{first.lstrip('-')}__{bound}": values[0]}) & condition
 
 
 def _sort_value(row, name: str):

@@ -107,10 +107,10 @@ def _set_m2m(case: Case, data: CaseData) -> None:
 
 
 def _refresh_derived(case: Case, data: CaseData) -> None:
-    """The data-quality score and the free-text words, after every write."""
+    """The data-quality score and the fields derived from the lines, after every write."""
     case.quality_score, _missing = case_quality(data, has_photos=case.photos.exists())
-    case.search_text = case.text_for_search(data.lines)
-    case.save(update_fields=["quality_score", "search_text"])
+    case.derive_from_lines(data.lines)
+    case.save(update_fields=["quality_score", "search_text", "commodity_types"])
 
 
 def _record(case: Case, *, user: User | None, action: str, changes=None, comment="") -> None:

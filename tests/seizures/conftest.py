@@ -83,7 +83,18 @@ def make_case(vocab):
 def record(vocab):
     """Create and submit a case with the given details."""
 
-    def record(user, *, date, commodity="COCAINE", quantity="10", unit="KG", legs=(), **fields):
+    def record(
+        user,
+        *,
+        date,
+        commodity="COCAINE",
+        quantity="10",
+        unit="KG",
+        legs=(),
+        more_lines=(),
+        **fields,
+    ):
+        """``more_lines``: further (commodity code, quantity, unit code) lines."""
         data = CaseData(
             fields={
                 "seizure_date": date,
@@ -99,7 +110,15 @@ def record(vocab):
                     "quantity": Decimal(quantity),
                     "unit": Unit.objects.get(code=unit),
                     "description": fields.pop("description", ""),
-                }
+                },
+                *[
+                    {
+                        "commodity_type": CommodityType.objects.get(code=code),
+                        "quantity": Decimal(amount),
+                        "unit": Unit.objects.get(code=unit_code),
+                    }
+                    for code, amount, unit_code in more_lines
+                ],
             ],
             legs=[{"kind": kind, "country": country, "place": ""} for kind, country in legs],
             offenders=[],

@@ -2,6 +2,7 @@ import datetime
 from decimal import Decimal
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from seizures import services
@@ -207,3 +208,53 @@ def test_free_text_gives_the_same_result_by_either_plan(
     page = as_user(officer).get(reverse("seizures:case-search"), {"q": "cartons"})
     facets = {str(title): values for title, values in page.context["facets"]}
     assert sum(count for _label, count, _query in facets["Commodity"]) == 1
+
+
+def test_facets_count_each_case_once_per_value(officer, kenyan_officer, record):
+    """A case with two commodity types counts once under each; two lines of one
+    type count once. The one-pass PostgreSQL query and the per-facet queries
+    agree."""
+    from seizures.search import facets
+
+    record(
+        officer,
+        date=datetime.date(2025, 3, 1),
+        more_lines=[("CIGARETTES", "100", "STICK"), ("COCAINE", "2", "KG")],
+    )
+    record(officer, date=datetime.date(2026, 3, 1), more_lines=[("COCAINE", "5", "KG")])
+    record(kenyan_officer, date=datetime.date(2026, 4, 1), commodity="IVORY")
+    cases = case_search(user=officer, filters={})
+    found = facets.case_facets(cases)
+    by_label = {name: {label: n for _key, label, n in rows} for name, rows in found.items()}
+    assert by_label["commodity_type"] == {"Cocaine": 2, "Cigarettes": 1, "Ivory": 1}
+    assert by_label["country"] == {"France": 2, "Kenya": 1}
+    assert [(label, n) for _key, label, n in found["year"]] == [("2026", 2), ("2025", 1)]
+    assert sum(n for _key, _label, n in found["transport_mode"]) == 3
+    assert facets._portable_counts(cases.order_by()) == (
+        facets._postgres_counts(cases.order_by())
+        if connection.vendor == "postgresql"
+        else facets._portable_counts(cases.order_by())
+    )
+
+
+def test_facets_follow_edited_lines(officer, record, vocab):
+    case = record(officer, date=datetime.date(2026, 3, 1), more_lines=[("IVORY", "3", "KG")])
+    assert case.commodity_types == sorted(
+        [vocab.cocaine.pk, CommodityType.objects.get(code="IVORY").pk]
+    )
+    case.status = "draft"
+    case.save(update_fields=["status"])
+    data = CaseData(
+        fields={
+            "seizure_date": case.seizure_date,
+            "country": case.country,
+            "transport_mode": vocab.transport,
+            "detection_method": vocab.detection,
+        },
+        lines=[{"commodity_type": vocab.cocaine, "quantity": Decimal("1"), "unit": vocab.kg}],
+        legs=[],
+        offenders=[],
+    )
+    services.case_update(user=officer, case=case, data=data)
+    case.refresh_from_db()
+    assert case.commodity_types == [vocab.cocaine.pk]
