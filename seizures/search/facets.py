@@ -5,7 +5,15 @@ On PostgreSQL the five facets come from one pass over the result: the cases
 are grouped by each facet in turn (GROUPING SETS), their commodity types
 unnested from ``Case.commodity_types`` — a case counts once per type, and once
 in every other facet. Elsewhere, one grouped query per facet.
+
+Counting a result of hundreds of thousands of cases takes seconds whatever the
+plan, so a large result (one whose count is already "more than 10,000") is
+counted on a random sample of the table's pages instead, the counts scaled up
+and shown as estimates. The sample is the same from one page view to the next.
 """
+
+import re
+from dataclasses import dataclass, field
 
 from django.db import connection
 from django.db.models import Count, QuerySet
@@ -15,6 +23,9 @@ from django_countries import countries
 from ..models import CommodityLine, CommodityType, DetectionMethod, TransportMode
 
 FACET_SIZE = 10
+# About this many cases are read to estimate the facets of a large result.
+SAMPLE_ROWS = 60_000
+_CASE_TABLE = re.compile(r'FROM "seizures_case"(?![.\w])')
 FACETS = ("commodity_type", "country", "transport_mode", "detection_method", "year")
 
 # One pass: the result's columns, each case's commodity types beside it.
@@ -39,11 +50,27 @@ GROUP BY GROUPING SETS (
 """
 
 
-def _postgres_counts(base: QuerySet) -> dict[str, dict]:
+def _sample_percent() -> float | None:
+    """The share of the case table's pages that holds about SAMPLE_ROWS cases,
+    or None when the table is small enough to count in full."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'seizures_case'::regclass")
+        (rows,) = cursor.fetchone()
+    if rows < 2 * SAMPLE_ROWS:
+        return None
+    return round(100 * SAMPLE_ROWS / rows, 3)
+
+
+def _postgres_counts(base: QuerySet, *, sample: float | None = None) -> dict[str, dict]:
     result = base.annotate(year=ExtractYear("seizure_date")).values(
         "country", "transport_mode_id", "detection_method_id", "year", "commodity_types"
     )
     sql, params = result.query.sql_with_params()
+    if sample:
+        # The outer case table only (not "seizures_case"."column"), a constant percentage.
+        sql = _CASE_TABLE.sub(
+            f'FROM "seizures_case" TABLESAMPLE SYSTEM ({float(sample)}) REPEATABLE (7)', sql, 1
+        )
     counts = {facet: {} for facet in FACETS}
     with connection.cursor() as cursor:
         cursor.execute(_POSTGRES_FACETS.format(result=sql), params)
@@ -91,19 +118,55 @@ def _top(counts: dict, labels: dict, size: int, by_key=False) -> list[tuple[str,
     return [(str(key), labels.get(key, str(key)), n) for key, n in chosen if key is not None]
 
 
-def case_facets(cases: QuerySet, size: int = FACET_SIZE) -> dict:
-    base = cases.order_by()
-    count = _postgres_counts if connection.vendor == "postgresql" else _portable_counts
-    counts = count(base)
-    types = {t.pk: str(t) for t in CommodityType.objects.filter(pk__in=counts["commodity_type"])}
+def _scaled(counts: dict[str, dict], percent: float) -> dict[str, dict]:
+    """Sample counts → estimates for the whole result, to two significant figures."""
+
+    def estimate(n: int) -> int:
+        value = n * 100 / percent
+        return int(float(f"{value:.2g}"))
+
     return {
-        "commodity_type": _top(counts["commodity_type"], types, size),
-        "country": _top(counts["country"], dict(countries), size),
-        "transport_mode": _top(
-            counts["transport_mode"], {m.pk: str(m) for m in TransportMode.objects.all()}, size
-        ),
-        "detection_method": _top(
-            counts["detection_method"], {m.pk: str(m) for m in DetectionMethod.objects.all()}, size
-        ),
-        "year": _top(counts["year"], {}, size, by_key=True),
+        name: {key: estimate(n) for key, n in values.items()} for name, values in counts.items()
     }
+
+
+@dataclass
+class Facets:
+    """Per facet, (value, label, count) of its largest counts; ``estimated``
+    when the counts come from a sample of a large result."""
+
+    counts: dict = field(default_factory=dict)
+    estimated: bool = False
+
+    def __getitem__(self, name: str) -> list[tuple[str, str, int]]:
+        return self.counts[name]
+
+
+def case_facets(cases: QuerySet, size: int = FACET_SIZE, *, large: bool = False) -> Facets:
+    """``large``: the result is known to hold more cases than can be counted
+    quickly (see ``bounded_count``); its facets are then estimated."""
+    base = cases.order_by()
+    sample = _sample_percent() if large and connection.vendor == "postgresql" else None
+    if sample:
+        counts = _scaled(_postgres_counts(base, sample=sample), sample)
+    elif connection.vendor == "postgresql":
+        counts = _postgres_counts(base)
+    else:
+        counts = _portable_counts(base)
+    types = {t.pk: str(t) for t in CommodityType.objects.filter(pk__in=counts["commodity_type"])}
+    return Facets(
+        counts={
+            "commodity_type": _top(counts["commodity_type"], types, size),
+            "country": _top(counts["country"], dict(countries), size),
+            "transport_mode": _top(
+                counts["transport_mode"], {m.pk: str(m) for m in TransportMode.objects.all()}, size
+            ),
+            "detection_method": _top(
+                counts["detection_method"],
+                {m.pk: str(m) for m in DetectionMethod.objects.all()},
+                size,
+            ),
+            "year": _top(counts["year"], {}, size, by_key=True),
+        },
+        estimated=bool(sample),
+    )

@@ -75,7 +75,8 @@ def keyset_page(queryset: QuerySet, *, order: tuple[str, ...], after: str | None
     return rows, next_token
 
 
-def bounded_count(queryset: QuerySet, limit: int = COUNT_LIMIT) -> tuple[int, bool]:
+def bounded_count(queryset: QuerySet, limit: int | None = None) -> tuple[int, bool]:
     """The exact count up to ``limit``; beyond it, (limit, True) for "more than"."""
+    limit = limit or COUNT_LIMIT
     count = queryset.order_by()[: limit + 1].count()
     return min(count, limit), count > limit

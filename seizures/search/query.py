@@ -4,7 +4,8 @@ The search page, its facets and its exports all start from ``case_search``,
 so an export can never disagree with the page it came from.
 """
 
-from django.db.models import Exists, OuterRef, QuerySet
+from django.db import connection
+from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from accounts.models import User
 from accounts.regions import COUNTRY_REGION
@@ -25,6 +26,14 @@ def _linked(relation, column: str, value) -> Exists:
     """The case has ``value`` among a many-to-many relation's entries."""
     through = relation.through
     return Exists(through.objects.filter(case=OuterRef("pk"), **{column: value}))
+
+
+def _has_any_type(types: set[int]) -> Q:
+    """PostgreSQL: the case has a line of one of ``types`` (jsonb containment)."""
+    condition = Q(pk__in=[])
+    for type_id in sorted(types):
+        condition |= Q(commodity_types__contains=[type_id])
+    return condition
 
 
 def case_search(*, user: User, filters: dict) -> QuerySet[Case]:
@@ -59,10 +68,22 @@ def case_search(*, user: User, filters: dict) -> QuerySet[Case]:
     # means a cocaine line of over 100 kg, not cocaine and something heavy.
     lines = CommodityLine.objects.filter(case=OuterRef("pk"))
     line_filtered = False
+    types = None
     if filters.get("area"):
         lines, line_filtered = lines.filter(commodity_type__area=filters["area"]), True
+        types = set(filters["area"].types.values_list("pk", flat=True))
     if filters.get("commodity_type"):
         lines, line_filtered = lines.filter(commodity_type__in=filters["commodity_type"]), True
+        chosen = {commodity_type.pk for commodity_type in filters["commodity_type"]}
+        types = chosen if types is None else types & chosen
+    if types is not None and connection.vendor == "postgresql":
+        # The case's own list of commodity types answers through its GIN index;
+        # the lines are still looked at when a quantity or HS code must match too.
+        cases = cases.filter(_has_any_type(types))
+        line_filtered = any(
+            filters.get(name) not in (None, "")
+            for name in ("hs_prefix", "quantity_min", "quantity_max")
+        )
     if filters.get("hs_prefix"):
         lines, line_filtered = lines.filter(hs_code__startswith=filters["hs_prefix"]), True
     if filters.get("quantity_min") is not None:

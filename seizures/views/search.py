@@ -52,7 +52,7 @@ def case_search_view(request):
     )
     total, more = bounded_count(cases)
     query = request.GET.copy()
-    counts = case_facets(cases)
+    counts = case_facets(cases, large=more)
     facets = [
         (
             title,
@@ -71,6 +71,7 @@ def case_search_view(request):
             "total": total,
             "more": more,
             "facets": facets,
+            "facets_estimated": counts.estimated,
             "next_query": f"{page_query.urlencode()}&after={next_token}" if next_token else "",
             "first_query": page_query.urlencode(),
             "is_first_page": not request.GET.get("after"),

@@ -55,6 +55,15 @@ def test_filters_by_vocabulary(officer, cases):
     cocaine = CommodityType.objects.get(code="COCAINE")
     assert search(officer, commodity_type=[cocaine.pk]) == refs(cases, "fr_cocaine")
     assert search(officer, area=cocaine.area.pk) == refs(cases, "fr_cocaine")
+    ivory = CommodityType.objects.get(code="IVORY")
+    assert search(officer, commodity_type=[cocaine.pk, ivory.pk]) == refs(
+        cases, "fr_cocaine", "ke_ivory"
+    )
+    # Area and type together: a type of that area.
+    assert search(officer, area=cocaine.area.pk, commodity_type=[cocaine.pk, ivory.pk]) == refs(
+        cases, "fr_cocaine"
+    )
+    assert search(officer, area=ivory.area.pk, commodity_type=[cocaine.pk]) == set()
     assert search(officer, administration=cases["ke_ivory"].administration.pk) == refs(
         cases, "ke_ivory"
     )
@@ -64,6 +73,10 @@ def test_line_conditions_apply_to_the_same_line(officer, cases):
     cocaine = CommodityType.objects.get(code="COCAINE")
     # 50 cartons are 10,000 pieces, but they are cigarettes, not cocaine.
     assert search(officer, commodity_type=[cocaine.pk], quantity_min="5000") == set()
+    assert search(officer, commodity_type=[cocaine.pk], quantity_min="100") == refs(
+        cases, "fr_cocaine"
+    )
+    assert search(officer, commodity_type=[cocaine.pk], hs_prefix="99") == set()
 
 
 def test_filters_combine(officer, cases):
@@ -225,7 +238,7 @@ def test_facets_count_each_case_once_per_value(officer, kenyan_officer, record):
     record(kenyan_officer, date=datetime.date(2026, 4, 1), commodity="IVORY")
     cases = case_search(user=officer, filters={})
     found = facets.case_facets(cases)
-    by_label = {name: {label: n for _key, label, n in rows} for name, rows in found.items()}
+    by_label = {name: {label: n for _key, label, n in rows} for name, rows in found.counts.items()}
     assert by_label["commodity_type"] == {"Cocaine": 2, "Cigarettes": 1, "Ivory": 1}
     assert by_label["country"] == {"France": 2, "Kenya": 1}
     assert [(label, n) for _key, label, n in found["year"]] == [("2026", 2), ("2025", 1)]
@@ -258,3 +271,38 @@ def test_facets_follow_edited_lines(officer, record, vocab):
     services.case_update(user=officer, case=case, data=data)
     case.refresh_from_db()
     assert case.commodity_types == [vocab.cocaine.pk]
+
+
+def test_facets_of_a_large_result_are_estimated_from_a_sample(
+    as_user, officer, record, monkeypatch
+):
+    """Beyond the count limit the facets come from a sample of the table
+    (PostgreSQL), scaled and marked as estimates; elsewhere they stay exact."""
+    from django.test.utils import CaptureQueriesContext
+
+    from seizures.search import facets, pagination
+
+    for day in range(1, 7):
+        record(officer, date=datetime.date(2026, 1, day))
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(facets, "SAMPLE_ROWS", 2)
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE seizures_case")
+    with CaptureQueriesContext(connection) as queries:
+        page = as_user(officer).get(reverse("seizures:case-search"))
+    sampled = any("TABLESAMPLE SYSTEM" in query["sql"] for query in queries)
+    html = page.content.decode()
+    if connection.vendor == "postgresql":
+        assert sampled and page.context["facets_estimated"]
+        assert 'data-testid="facets-estimated"' in html and "≈" in html
+    else:
+        assert not sampled and not page.context["facets_estimated"]
+        facets_shown = {str(title): values for title, values in page.context["facets"]}
+        assert sum(n for _label, n, _query in facets_shown["Year"]) == 6
+
+
+def test_estimates_keep_two_significant_figures():
+    from seizures.search.facets import _scaled
+
+    assert _scaled({"year": {2026: 3, 2025: 1234}}, 2.5) == {"year": {2026: 120, 2025: 49000}}
