@@ -4,8 +4,8 @@ Three exporters, each in a fresh process so that its peak memory is its own,
 side by side on the same rows:
 - cen: this project's export (server-side cursor + openpyxl write-only);
 - import-export: django-import-export's xlsx export of the same rows (the common approach);
-- raw: openpyxl's write-only writer alone with the same number of rows and
-  columns, no database (the limit).
+- raw: this project's writer alone (XlsxWriter in constant-memory mode) with
+  the same number of rows and columns, no database (the limit).
 
     pip install -r requirements-bench.txt
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cen_bench_search \\
@@ -91,12 +91,12 @@ def run_import_export(folder: Path, lines: int) -> int:
 
 
 def run_raw(folder: Path, lines: int) -> int:
+    """The writer this project uses (XlsxWriter, constant memory), alone:
+    the same number of rows and columns of the same types, no database."""
     import datetime
 
-    from openpyxl import Workbook
+    from seizures.exports import XlsxExport, columns_for
 
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet("Cases")
     row = [
         "CEN-2026-FR-000001",
         datetime.date(2026, 3, 14),
@@ -118,9 +118,12 @@ def run_raw(folder: Path, lines: int) -> int:
         1000,
         "EUR",
     ]
+    columns = columns_for(layout="line", columns="summary")
+    assert len(columns) == len(row)
+    writer = XlsxExport(folder / "raw.xlsx", columns, "Cases")
     for _ in range(lines):
-        sheet.append(row)
-    workbook.save(folder / "raw.xlsx")
+        writer.write(row)
+    writer.finish([("Rows", writer.rows)])
     return lines
 
 
