@@ -24,7 +24,8 @@ from ..models import CommodityLine, CommodityType, DetectionMethod, TransportMod
 
 FACET_SIZE = 10
 # About this many cases are read to estimate the facets of a large result.
-SAMPLE_ROWS = 60_000
+SAMPLE_ROWS = 30_000
+SAMPLE_SEED = 7  # the same sample from one page view to the next
 _CASE_TABLE = re.compile(r'FROM "seizures_case"(?![.\w])')
 FACETS = ("commodity_type", "country", "transport_mode", "detection_method", "year")
 
@@ -50,15 +51,24 @@ GROUP BY GROUPING SETS (
 """
 
 
-def _sample_percent() -> float | None:
-    """The share of the case table's pages that holds about SAMPLE_ROWS cases,
-    or None when the table is small enough to count in full."""
+def _sample() -> tuple[float, float] | None:
+    """The share (percent) of the case table's pages that holds about
+    SAMPLE_ROWS cases, and the factor from the sample's rows to the table's;
+    None when the table is small enough to count in full."""
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'seizures_case'::regclass")
         (rows,) = cursor.fetchone()
-    if rows < 2 * SAMPLE_ROWS:
-        return None
-    return round(100 * SAMPLE_ROWS / rows, 3)
+        if rows < 2 * SAMPLE_ROWS:
+            return None
+        percent = round(100 * SAMPLE_ROWS / rows, 3)
+        # Pages hold more or fewer rows: scale by the rows actually sampled.
+        cursor.execute(f"SELECT count(*) FROM seizures_case {_tablesample(percent)}")  # noqa: S608
+        (sampled,) = cursor.fetchone()
+    return percent, rows / max(sampled, 1)
+
+
+def _tablesample(percent: float) -> str:
+    return f"TABLESAMPLE SYSTEM ({float(percent)}) REPEATABLE ({SAMPLE_SEED})"
 
 
 def _postgres_counts(base: QuerySet, *, sample: float | None = None) -> dict[str, dict]:
@@ -68,9 +78,7 @@ def _postgres_counts(base: QuerySet, *, sample: float | None = None) -> dict[str
     sql, params = result.query.sql_with_params()
     if sample:
         # The outer case table only (not "seizures_case"."column"), a constant percentage.
-        sql = _CASE_TABLE.sub(
-            f'FROM "seizures_case" TABLESAMPLE SYSTEM ({float(sample)}) REPEATABLE (7)', sql, 1
-        )
+        sql = _CASE_TABLE.sub(f'FROM "seizures_case" {_tablesample(sample)}', sql, 1)
     counts = {facet: {} for facet in FACETS}
     with connection.cursor() as cursor:
         cursor.execute(_POSTGRES_FACETS.format(result=sql), params)
@@ -118,12 +126,11 @@ def _top(counts: dict, labels: dict, size: int, by_key=False) -> list[tuple[str,
     return [(str(key), labels.get(key, str(key)), n) for key, n in chosen if key is not None]
 
 
-def _scaled(counts: dict[str, dict], percent: float) -> dict[str, dict]:
+def _scaled(counts: dict[str, dict], factor: float) -> dict[str, dict]:
     """Sample counts → estimates for the whole result, to two significant figures."""
 
     def estimate(n: int) -> int:
-        value = n * 100 / percent
-        return int(float(f"{value:.2g}"))
+        return int(float(f"{n * factor:.2g}"))
 
     return {
         name: {key: estimate(n) for key, n in values.items()} for name, values in counts.items()
@@ -146,9 +153,10 @@ def case_facets(cases: QuerySet, size: int = FACET_SIZE, *, large: bool = False)
     """``large``: the result is known to hold more cases than can be counted
     quickly (see ``bounded_count``); its facets are then estimated."""
     base = cases.order_by()
-    sample = _sample_percent() if large and connection.vendor == "postgresql" else None
+    sample = _sample() if large and connection.vendor == "postgresql" else None
     if sample:
-        counts = _scaled(_postgres_counts(base, sample=sample), sample)
+        percent, factor = sample
+        counts = _scaled(_postgres_counts(base, sample=percent), factor)
     elif connection.vendor == "postgresql":
         counts = _postgres_counts(base)
     else:
