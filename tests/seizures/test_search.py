@@ -21,6 +21,25 @@ def search(user, **params):
     )
 
 
+def edit_to_one_cocaine_line(user, case, vocab, narrative=""):
+    """Back to draft, then saved with a single line of 1 kg of cocaine."""
+    case.status = "draft"
+    case.save(update_fields=["status"])
+    data = CaseData(
+        fields={
+            "seizure_date": case.seizure_date,
+            "country": case.country,
+            "transport_mode": vocab.transport,
+            "detection_method": vocab.detection,
+            "narrative": narrative,
+        },
+        lines=[{"commodity_type": vocab.cocaine, "quantity": Decimal("1"), "unit": vocab.kg}],
+        legs=[],
+        offenders=[],
+    )
+    services.case_update(user=user, case=case, data=data)
+
+
 def refs(cases, *names):
     return {cases[name].reference for name in names}
 
@@ -181,21 +200,7 @@ def test_free_text_follows_edits(officer, make_case, vocab):
     case = make_case(officer)
     services.case_submit(user=officer, case=case)
     assert search(officer, q="banana") == set()
-    data = CaseData(
-        fields={
-            "seizure_date": case.seizure_date,
-            "country": case.country,
-            "transport_mode": vocab.transport,
-            "detection_method": vocab.detection,
-            "narrative": "Found in banana boxes",
-        },
-        lines=[{"commodity_type": vocab.cocaine, "quantity": Decimal("1"), "unit": vocab.kg}],
-        legs=[],
-        offenders=[],
-    )
-    case.status = "draft"
-    case.save(update_fields=["status"])
-    services.case_update(user=officer, case=case, data=data)
+    edit_to_one_cocaine_line(officer, case, vocab, narrative="Found in banana boxes")
     services.case_submit(user=officer, case=case)
     assert search(officer, q="banana") == {case.reference}
 
@@ -255,20 +260,7 @@ def test_facets_follow_edited_lines(officer, record, vocab):
     assert case.commodity_types == sorted(
         [vocab.cocaine.pk, CommodityType.objects.get(code="IVORY").pk]
     )
-    case.status = "draft"
-    case.save(update_fields=["status"])
-    data = CaseData(
-        fields={
-            "seizure_date": case.seizure_date,
-            "country": case.country,
-            "transport_mode": vocab.transport,
-            "detection_method": vocab.detection,
-        },
-        lines=[{"commodity_type": vocab.cocaine, "quantity": Decimal("1"), "unit": vocab.kg}],
-        legs=[],
-        offenders=[],
-    )
-    services.case_update(user=officer, case=case, data=data)
+    edit_to_one_cocaine_line(officer, case, vocab)
     case.refresh_from_db()
     assert case.commodity_types == [vocab.cocaine.pk]
 
