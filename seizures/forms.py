@@ -3,6 +3,8 @@ simplified), bulk upload and the API all bind their data to these forms and
 then to ``validation.case_validate``."""
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
@@ -23,14 +25,53 @@ from .models import (
     RouteLeg,
     TransportMode,
     Unit,
+    UploadExisting,
 )
 from .photos import photo_sanitise
 from .validators import currency_choices, normalise_hs_code, route_order_errors
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# Within ``vocabulary_cache()``, vocabulary entries found once are not looked up
+# again: a bulk upload binds thousands of forms that name the same few entries.
+_vocabulary_cache: ContextVar[dict | None] = ContextVar("vocabulary_cache", default=None)
 
-class CaseForm(forms.ModelForm):
+
+@contextmanager
+def vocabulary_cache():
+    token = _vocabulary_cache.set({})
+    try:
+        yield
+    finally:
+        _vocabulary_cache.reset(token)
+
+
+class VocabularyChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        cache = _vocabulary_cache.get()
+        if cache is None or value in self.empty_values:
+            return super().to_python(value)
+        key = (self.queryset.model, str(value))
+        if key not in cache:
+            cache[key] = super().to_python(value)
+        return cache[key]
+
+
+class VocabularyFormMixin:
+    """The form's vocabulary fields already checked that the entry exists (and is
+    active): the model need not query it once more."""
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        for name, field in self.fields.items():
+            if isinstance(field, forms.ModelChoiceField) and not isinstance(
+                field, forms.ModelMultipleChoiceField
+            ):
+                exclude.add(name)
+        return exclude
+
+
+class CaseForm(VocabularyFormMixin, forms.ModelForm):
     # Typed with spaces or in lower case ("msku 907032 3"): cleaned below, and the
     # model's validators check the cleaned value.
     container_number = forms.CharField(label=_("Container number"), max_length=20, required=False)
@@ -58,6 +99,12 @@ class CaseForm(forms.ModelForm):
             "offence_types",
             "narrative",
         ]
+        field_classes = {
+            "location_type": VocabularyChoiceField,
+            "direction": VocabularyChoiceField,
+            "transport_mode": VocabularyChoiceField,
+            "detection_method": VocabularyChoiceField,
+        }
         widgets = {
             "seizure_date": DATE_WIDGET,
             "concealment_methods": forms.CheckboxSelectMultiple,
@@ -105,7 +152,7 @@ class CaseForm(forms.ModelForm):
         return reference
 
 
-class CommodityLineForm(forms.ModelForm):
+class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
     class Meta:
         model = CommodityLine
         fields = [
@@ -121,6 +168,7 @@ class CommodityLineForm(forms.ModelForm):
             "cites_appendix",
             "packaging",
         ]
+        field_classes = {"commodity_type": VocabularyChoiceField, "unit": VocabularyChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -130,7 +178,7 @@ class CommodityLineForm(forms.ModelForm):
         self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
         self.fields["currency"] = forms.ChoiceField(
             label=capfirst(CommodityLine._meta.get_field("currency").verbose_name),
-            choices=currency_choices(),
+            choices=currency_choices,
             required=False,
         )
 
@@ -319,3 +367,31 @@ class SavedSearchForm(forms.Form):
     )
 
     clean_query = _clean_query
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet"),
+        help_text=_("The filled template (.xlsx), or its Cases sheet saved as CSV (UTF-8)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+class UploadConfirmForm(forms.Form):
+    existing = forms.ChoiceField(
+        label=_("Cases already known by their national reference"),
+        choices=UploadExisting.choices,
+        initial=UploadExisting.UPDATE,
+        widget=forms.RadioSelect,
+    )
