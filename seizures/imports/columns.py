@@ -58,6 +58,8 @@ class Column:
     choices: type | None = None
     hint: str = ""
     width: int = 16
+    # Given to the validator when the cell is empty (the model's own default).
+    default: str | None = None
 
 
 def _col(key, label, level, **options) -> Column:
@@ -217,7 +219,16 @@ OFFENDER_COLUMNS = [
         width=14,
     ),
     _col("nationality", _("Nationality"), OFFENDER, kind="country", width=18),
-    _col("gender", _("Gender"), OFFENDER, kind="choice", choices=Gender, width=12),
+    _col(
+        "gender",
+        _("Gender"),
+        OFFENDER,
+        kind="choice",
+        choices=Gender,
+        default=Gender.UNKNOWN,
+        hint=_("Empty: unknown."),
+        width=12,
+    ),
     _col("birth_year", _("Year of birth"), OFFENDER, kind="integer", width=10),
     _col("age_range", _("Age range"), OFFENDER, kind="choice", choices=AgeRange, width=12),
 ]

@@ -185,6 +185,11 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
                 except CellError as error:
                     group.errors.append(RowError(here, str(error)))
                     group.unreadable.add(key)
+            for column in off_columns:
+                if column.default is not None and f"offenders-{index}-{column.key}" not in (
+                    group.unreadable
+                ):
+                    offender.setdefault(column.key, column.default)
             group.payload["offenders"].append(offender)
             group.cells.setdefault(f"offenders-{index}-__all__", Cell(offenders.name, number))
     return Parsed(cases=cases, errors=errors, rows=rows)
