@@ -506,3 +506,26 @@ def test_an_upload_can_be_cancelled_and_is_audited(
     assert upload.status == UploadStatus.CANCELLED
     actions = set(AuditEvent.objects.values_list("action", flat=True))
     assert {AuditAction.UPLOAD_CREATED, AuditAction.UPLOAD_CANCELLED} <= actions
+
+
+def test_the_validator_still_refuses_unknown_countries_and_inactive_vocabulary(national_admin):
+    from seizures.models import TransportMode
+
+    transport = TransportMode.objects.get(code="AIR_PASSENGER")
+    payload = {
+        "seizure_date": "2026-03-14",
+        "country": "ZZ",
+        "transport_mode": transport.pk,
+        "detection_method": 1,
+        "lines": [{"commodity_type": 1, "quantity": "1", "unit": 1}],
+        "route": [{"kind": "departure", "country": "QQ"}],
+    }
+    _data, errors = case_validate(payload=payload, administration=national_admin.administration)
+    assert "country" in errors and "route-0-country" in errors
+    transport.is_active = False
+    transport.save()
+    _data, errors = case_validate(
+        payload={**payload, "country": "FR", "route": []},
+        administration=national_admin.administration,
+    )
+    assert list(errors) == ["transport_mode"]
