@@ -529,3 +529,30 @@ def test_the_validator_still_refuses_unknown_countries_and_inactive_vocabulary(n
         administration=national_admin.administration,
     )
     assert list(errors) == ["transport_mode"]
+
+
+def test_the_template_has_lists_hints_and_instructions_in_the_users_language(db):
+    from seizures.imports.template import template_build
+
+    with translation.override("fr"):
+        content = template_build()
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["Affaires", "Contrevenants", "Instructions", "Listes"]
+    assert book["Listes"].sheet_state == "hidden"
+    cases = book["Affaires"]
+    assert cases["A1"].value == "Référence nationale *"
+    assert "Les lignes ayant la même référence" in cases["A1"].comment.text
+    sources = {validation.formula1 for validation in cases.data_validations.dataValidation}
+    assert any("Listes" in source for source in sources)
+    instructions = "\n".join(
+        str(cell.value) for row in book["Instructions"].iter_rows() for cell in row if cell.value
+    )
+    assert "Comment remplir ce modèle" in instructions and "FR-2026-0001" in instructions
+
+
+def test_blank_rows_between_and_after_the_cases_are_ignored(
+    national_admin, django_capture_on_commit_callbacks
+):
+    rows = [CASE_ROW, {"place": "  "}, {**CASE_ROW, "national_reference": "FR-2"}, {}, {}]
+    upload = upload_file(national_admin, filled_template(rows), django_capture_on_commit_callbacks)
+    assert upload.errors == [] and upload.summary["cases_new"] == 2
