@@ -689,6 +689,8 @@ class Upload(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     error_file = models.FileField(upload_to=_upload_path, blank=True)
+    # The validated cases, kept from the check to the import (imports/snapshot.py).
+    validated = models.FileField(upload_to=_upload_path, blank=True)
     # Why a whole file was refused or an import failed, in the uploader's language.
     message = models.TextField(blank=True)
     # The CEN references created and updated by the import.

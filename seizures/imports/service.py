@@ -24,6 +24,7 @@ from accounts.services import audit_event_create
 from .. import tasks
 from ..models import CaseSource, Upload, UploadExisting, UploadStatus
 from ..services.cases import cases_save_many
+from . import snapshot
 from .columns import Vocabularies
 from .error_workbook import error_workbook_build
 from .parsing import Parsed, all_errors, parse_workbook, summarise, validate_cases
@@ -171,6 +172,10 @@ def upload_check(*, upload: Upload) -> Upload:
             )
         else:
             upload.status = UploadStatus.AWAITING
+            groups = [group for group in parsed.cases.values() if group.data is not None]
+            upload.validated.save(
+                "validated.json.gz", ContentFile(snapshot.dump(groups)), save=False
+            )
     upload.save()
     return upload
 
@@ -222,28 +227,30 @@ def upload_import(*, upload: Upload) -> Upload:
         return upload
     user = upload.user
     source = CaseSource.API if upload.api_key_id else CaseSource.UPLOAD
+    skip_existing = upload.existing == UploadExisting.SKIP
     with translation.override(user.language), _local_copy(upload) as path:
-        try:
-            _kind, parsed = _read_and_validate(
-                upload, path, skip_existing=upload.existing == UploadExisting.SKIP
-            )
-        except FileRefused as refused:
-            return _refuse(upload, refused.message)
-        errors = [error.as_dict() for error in all_errors(parsed)]
-        if errors:
-            # Something changed since the preview (a case was submitted meanwhile…).
-            upload.status, upload.errors, upload.error_count = (
-                UploadStatus.INVALID,
-                errors,
-                len(errors),
-            )
-            upload.save(update_fields=["status", "errors", "error_count"])
-            return upload
-        items = [
-            (group.data, group.existing)
-            for group in parsed.cases.values()
-            if group.data is not None
-        ]
+        items = _validated_items(upload, skip_existing=skip_existing)
+        if items is None:
+            # Validate the file again: something changed since the preview.
+            try:
+                _kind, parsed = _read_and_validate(upload, path, skip_existing=skip_existing)
+            except FileRefused as refused:
+                return _refuse(upload, refused.message)
+            errors = [error.as_dict() for error in all_errors(parsed)]
+            if errors:
+                upload.status, upload.errors, upload.error_count = (
+                    UploadStatus.INVALID,
+                    errors,
+                    len(errors),
+                )
+                upload.save(update_fields=["status", "errors", "error_count"])
+                return upload
+            upload.summary = parsed.summary
+            items = [
+                (group.data, group.existing)
+                for group in parsed.cases.values()
+                if group.data is not None
+            ]
         try:
             created, updated = cases_save_many(
                 user=user, items=items, source=source, details={"upload": upload.pk}
@@ -256,7 +263,6 @@ def upload_import(*, upload: Upload) -> Upload:
             raise
     upload.status, upload.finished_at = UploadStatus.DONE, timezone.now()
     upload.rows_done = upload.rows_total
-    upload.summary = parsed.summary
     upload.result = {
         "created": [case.reference for case in created],
         "updated": [case.reference for case in updated],
@@ -269,6 +275,20 @@ def upload_import(*, upload: Upload) -> Upload:
         updated=len(updated),
     )
     return upload
+
+
+def _validated_items(upload: Upload, *, skip_existing: bool):
+    """The cases validated by the check, if nothing they depend on has changed."""
+    if not upload.validated:
+        return None
+    try:
+        with upload.validated.open("rb") as stored:
+            content = stored.read()
+        return snapshot.load(
+            content, administration=upload.administration, skip_existing=skip_existing
+        )
+    except (snapshot.Stale, OSError, ValueError, KeyError):
+        return None
 
 
 def upload_fail(*, upload_id: int, message: str) -> None:

@@ -556,3 +556,34 @@ def test_blank_rows_between_and_after_the_cases_are_ignored(
     rows = [CASE_ROW, {"place": "  "}, {**CASE_ROW, "national_reference": "FR-2"}, {}, {}]
     upload = upload_file(national_admin, filled_template(rows), django_capture_on_commit_callbacks)
     assert upload.errors == [] and upload.summary["cases_new"] == 2
+
+
+def test_the_import_validates_again_when_something_changed_since_the_preview(
+    national_admin, django_capture_on_commit_callbacks
+):
+    from seizures.models import DetectionMethod
+
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    assert upload.status == UploadStatus.AWAITING and upload.validated
+    DetectionMethod.objects.filter(code="DETECTOR_DOG").update(is_active=False)
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.INVALID
+    assert upload.errors[0]["column"] == "Detection method"
+    assert not Case.objects.exists()
+
+
+def test_a_case_entered_meanwhile_with_the_same_reference_is_updated_not_duplicated(
+    national_admin, django_capture_on_commit_callbacks, make_case
+):
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    meanwhile = make_case(national_admin)
+    meanwhile.national_reference = CASE_ROW["national_reference"]
+    meanwhile.save()
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.DONE
+    assert upload.result == {"created": [], "updated": [meanwhile.reference]}
+    assert Case.objects.count() == 1
