@@ -74,6 +74,13 @@ class Parsed:
     summary: dict = field(default_factory=dict)
 
 
+def _reference_text(value) -> str:
+    """A national reference typed as a number (12345) reads as "12345", not "12345.0"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
 def _positions(sheet) -> dict[str, int]:
     return {column.key: index for index, column in sheet.columns.items()}
 
@@ -92,9 +99,7 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
     reference_column = next(c for c in columns if c.key == "national_reference")
     for number, values in sheet.rows:
         rows += 1
-        reference = str(values.get("national_reference", "")).strip()
-        if isinstance(values.get("national_reference"), float):
-            reference = f"{values['national_reference']:g}"
+        reference = _reference_text(values.get("national_reference", ""))
         if not reference:
             errors.append(
                 RowError(
@@ -158,7 +163,7 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
         off_columns = list(offenders.columns.values())
         for number, values in offenders.rows:
             rows += 1
-            reference = str(values.get("national_reference", "")).strip()
+            reference = _reference_text(values.get("national_reference", ""))
             group = cases.get(reference)
             if group is None:
                 column = next(c for c in off_columns if c.key == "national_reference")

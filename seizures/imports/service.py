@@ -91,10 +91,12 @@ def upload_create(
 def _local_copy(upload: Upload):
     """A path to the stored file (a temporary copy when storage is remote)."""
     try:
-        yield Path(upload.file.path)
-        return
+        path = Path(upload.file.path)
     except NotImplementedError:
-        pass
+        path = None
+    if path is not None:
+        yield path
+        return
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / Path(upload.file.name).name
         with upload.file.open("rb") as source, open(path, "wb") as target:

@@ -587,3 +587,17 @@ def test_a_case_entered_meanwhile_with_the_same_reference_is_updated_not_duplica
     assert upload.status == UploadStatus.DONE
     assert upload.result == {"created": [], "updated": [meanwhile.reference]}
     assert Case.objects.count() == 1
+
+
+def test_a_national_reference_typed_as_a_number_keeps_its_digits(
+    national_admin, django_capture_on_commit_callbacks
+):
+    rows = [{**CASE_ROW, "national_reference": 20260314001}]
+    offenders = [{"national_reference": 20260314001, "role": "driver"}]
+    upload = upload_file(
+        national_admin, filled_template(rows, offenders), django_capture_on_commit_callbacks
+    )
+    assert upload.errors == []
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    case = Case.objects.get()
+    assert case.national_reference == "20260314001" and case.offenders.count() == 1
