@@ -88,3 +88,22 @@ def test_national_admin_uploads_sees_errors_fixes_and_imports(page, tmp_path):
     assert Case.objects.filter(administration=france).count() == 4
     page.get_by_role("link", name=Case.objects.first().reference).click()
     expect(page.get_by_role("heading", name=Case.objects.first().reference)).to_be_visible()
+
+
+def test_the_api_documentation_renders_under_the_content_security_policy(page):
+    france = Administration.objects.create(name="French Customs", country="FR", region="EUR")
+    admin = UserFactory(administration=france, role=Role.NATIONAL_ADMIN)
+    TOTPDeviceFactory(user=admin)
+    violations = []
+    page.on(
+        "console",
+        lambda message: (
+            violations.append(message.text)
+            if "Content Security Policy" in message.text and "script" in message.text
+            else None
+        ),
+    )
+    log_in(page, admin)
+    page.goto("/api/docs/")
+    expect(page.get_by_text("Create or update a batch of cases, all or nothing")).to_be_visible()
+    assert violations == []
