@@ -697,6 +697,7 @@ class Upload(models.Model):
     result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     checked_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
     class Meta:

@@ -9,8 +9,10 @@ import contextlib
 import hashlib
 import shutil
 import tempfile
+from datetime import timedelta
 from pathlib import Path
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -182,13 +184,26 @@ def upload_check(*, upload: Upload) -> Upload:
     return upload
 
 
+def _import_abandoned(upload: Upload) -> bool:
+    """Importing for longer than a task may run: its worker was killed and the
+    task was not delivered again. Its transaction wrote nothing."""
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return (
+        upload.status == UploadStatus.IMPORTING
+        and upload.confirmed_at is not None
+        and timezone.now() - upload.confirmed_at > limit
+    )
+
+
 def upload_can_confirm(upload: Upload) -> bool:
-    """Checked without errors, and not imported yet (a failed import may be retried)."""
-    return upload.status == UploadStatus.AWAITING or (
+    """Checked without errors, and not imported yet (a failed or abandoned
+    import may be tried again)."""
+    failed = (
         upload.status == UploadStatus.FAILED
         and upload.checked_at is not None
         and upload.error_count == 0
     )
+    return upload.status == UploadStatus.AWAITING or failed or _import_abandoned(upload)
 
 
 @transaction.atomic
@@ -202,7 +217,8 @@ def upload_confirm(
         raise PermissionDenied(_("This upload cannot be imported in its current state."))
     upload.existing = UploadExisting(existing)
     upload.status, upload.message = UploadStatus.IMPORTING, ""
-    upload.save(update_fields=["existing", "status", "message"])
+    upload.confirmed_at = timezone.now()
+    upload.save(update_fields=["existing", "status", "message", "confirmed_at"])
     _audit(AuditAction.UPLOAD_CONFIRMED, upload=upload, request=request, existing=existing)
     tasks.import_upload.delay_on_commit(upload.pk)
     return upload

@@ -601,3 +601,27 @@ def test_a_national_reference_typed_as_a_number_keeps_its_digits(
     confirm(upload, national_admin, django_capture_on_commit_callbacks)
     case = Case.objects.get()
     assert case.national_reference == "20260314001" and case.offenders.count() == 1
+
+
+def test_an_import_whose_worker_was_killed_can_be_confirmed_again(
+    national_admin, django_capture_on_commit_callbacks, settings
+):
+    import datetime
+
+    from django.utils import timezone
+
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    # Confirmed, then the worker was killed before it committed: nothing was written.
+    service.upload_confirm(upload=upload, user=national_admin, existing="update")
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.IMPORTING and not service.upload_can_confirm(upload)
+    Upload.objects.filter(pk=upload.pk).update(
+        confirmed_at=timezone.now()
+        - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    )
+    upload.refresh_from_db()
+    assert service.upload_can_confirm(upload)
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.DONE and Case.objects.count() == 1
