@@ -49,6 +49,16 @@ def vocabulary_cache():
 
 
 class VocabularyChoiceField(forms.ModelChoiceField):
+    def __deepcopy__(self, memo):
+        if _vocabulary_cache.get() is None:
+            return super().__deepcopy__(memo)
+        # Within a batch the forms are validated, never rendered, and entries are
+        # found through the cache: they may share one (lazy) queryset.
+        result = super(forms.ChoiceField, self).__deepcopy__(memo)
+        result._queryset = self._queryset
+        result.widget.choices = result.choices
+        return result
+
     def to_python(self, value):
         cache = _vocabulary_cache.get()
         if cache is None or value in self.empty_values:
@@ -134,9 +144,6 @@ class CaseForm(VocabularyFormMixin, forms.ModelForm):
     def __init__(self, *args, administration=None, **kwargs):
         self.administration = administration
         super().__init__(*args, **kwargs)
-        for name in ("location_type", "direction", "transport_mode", "detection_method"):
-            field = self.fields[name]
-            field.queryset = field.queryset.filter(is_active=True)
 
     def _clean_upper(self, name):
         return "".join(self.cleaned_data.get(name, "").split()).upper()
@@ -172,6 +179,13 @@ class CaseForm(VocabularyFormMixin, forms.ModelForm):
 
 
 class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
+    # Choices named in the active language when the form is shown (a callable).
+    currency = forms.ChoiceField(
+        label=capfirst(CommodityLine._meta.get_field("currency").verbose_name),
+        choices=currency_choices,
+        required=False,
+    )
+
     class Meta:
         model = CommodityLine
         fields = [
@@ -189,18 +203,6 @@ class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
         ]
         field_classes = {"commodity_type": VocabularyChoiceField, "unit": VocabularyChoiceField}
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["commodity_type"].queryset = CommodityType.objects.filter(
-            is_active=True
-        ).select_related("area")
-        self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
-        self.fields["currency"] = forms.ChoiceField(
-            label=capfirst(CommodityLine._meta.get_field("currency").verbose_name),
-            choices=currency_choices,
-            required=False,
-        )
-
     def clean_hs_code(self):
         return normalise_hs_code(self.cleaned_data.get("hs_code", ""))
 
@@ -214,6 +216,18 @@ class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
         if data.get("cites_appendix") and not data.get("species"):
             self.add_error("species", _("Name the species when you give a CITES appendix."))
         return data
+
+
+# Only active vocabulary entries can be chosen. Set once on the classes (the
+# querysets stay lazy and each form gets its own copy).
+for _name in ("location_type", "direction", "transport_mode", "detection_method"):
+    CaseForm.base_fields[_name].queryset = CaseForm.base_fields[_name].queryset.filter(
+        is_active=True
+    )
+CommodityLineForm.base_fields["commodity_type"].queryset = CommodityType.objects.filter(
+    is_active=True
+).select_related("area")
+CommodityLineForm.base_fields["unit"].queryset = Unit.objects.filter(is_active=True)
 
 
 class RouteLegForm(VocabularyFormMixin, forms.ModelForm):
