@@ -282,6 +282,14 @@ class AuditAction(models.TextChoices):
     EXPORT_CREATED = "export.created", _("Search exported")
     EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
     EXTRACT_DOWNLOADED = "extract.downloaded", _("Database extract downloaded")
+    UPLOAD_CREATED = "upload.created", _("Spreadsheet uploaded")
+    UPLOAD_CONFIRMED = "upload.confirmed", _("Upload confirmed")
+    UPLOAD_IMPORTED = "upload.imported", _("Upload imported")
+    UPLOAD_FAILED = "upload.failed", _("Upload failed")
+    UPLOAD_CANCELLED = "upload.cancelled", _("Upload cancelled")
+    API_KEY_CREATED = "api_key.created", _("API key created")
+    API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
+    API_CALL = "api.call", _("API call")
 
 
 class AuditOutcome(models.TextChoices):
@@ -350,3 +358,48 @@ class AuditEvent(models.Model):
 
     def delete(self, *args, **kwargs):
         raise PermissionError("Audit events are append-only.")
+
+
+def hash_api_key(key: str) -> str:
+    # Keys carry 256 bits of randomness: a fast hash is enough, as for backup codes.
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+class ApiKey(models.Model):
+    """A key with which one system of an administration calls the API.
+
+    Shown once when created, stored hashed, revocable. It acts for its
+    administration with an officer's rights, in the name of the national admin
+    who created it (who must still be active)."""
+
+    PREFIX_LENGTH = 8
+
+    administration = models.ForeignKey(
+        Administration,
+        on_delete=models.CASCADE,
+        related_name="api_keys",
+        verbose_name=_("administration"),
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("The system that will use the key.")
+    )
+    prefix = models.CharField(max_length=PREFIX_LENGTH, unique=True, editable=False)
+    key_hash = models.CharField(max_length=64, editable=False)
+    created_by = models.ForeignKey(
+        User, on_delete=models.PROTECT, related_name="+", verbose_name=_("created by")
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("API key")
+        verbose_name_plural = _("API keys")
+
+    def __str__(self):
+        return f"{self.name} ({self.prefix}…)"
+
+    @property
+    def is_active(self) -> bool:
+        return self.revoked_at is None

@@ -8,7 +8,7 @@ from django.shortcuts import get_object_or_404
 from django.utils import timezone
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .models import Administration, AuditAction, AuditEvent, BackupCodeDevice, User
+from .models import Administration, ApiKey, AuditAction, AuditEvent, BackupCodeDevice, User
 
 
 def user_list(*, actor: User) -> QuerySet[User]:
@@ -69,3 +69,16 @@ def backup_codes_left(*, user: User) -> int:
 
 def user_has_authenticator(*, user: User) -> bool:
     return TOTPDevice.objects.filter(user=user, confirmed=True).exists()
+
+
+def api_key_list(*, actor: User) -> QuerySet[ApiKey]:
+    """The API keys of a national admin's administration."""
+    if not actor.is_national_admin:
+        raise PermissionDenied
+    return ApiKey.objects.filter(administration_id=actor.administration_id).select_related(
+        "created_by"
+    )
+
+
+def api_key_get(*, actor: User, pk: int) -> ApiKey:
+    return get_object_or_404(api_key_list(actor=actor), pk=pk)

@@ -14,6 +14,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, models, transaction
 from django.http import HttpRequest
 from django.utils import timezone
+from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
@@ -21,6 +22,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 from . import tasks
 from .models import (
     Administration,
+    ApiKey,
     AuditAction,
     AuditEvent,
     AuditOutcome,
@@ -30,6 +32,7 @@ from .models import (
     PasswordHistory,
     Role,
     User,
+    hash_api_key,
     hash_backup_code,
     new_security_stamp,
 )
@@ -114,6 +117,30 @@ def audit_event_create(
         outcome=outcome,
         details=clean_details,
     )
+
+
+def audit_events_create_many(events: list[dict]) -> None:
+    """Append many events at once (a batch of cases): each dict takes the keyword
+    arguments of ``audit_event_create``; written with one bulk insert."""
+    rows = []
+    for event in events:
+        actor, target = event.get("actor"), event.get("target")
+        details = _without_secrets(event.get("details") or {})
+        rows.append(
+            AuditEvent(
+                actor=actor,
+                actor_email=actor.email if actor is not None else "",
+                administration=event.get("administration")
+                or (actor.administration if actor is not None else None),
+                action=event["action"],
+                object_type=target._meta.label_lower if target is not None else "",
+                object_id=str(target.pk) if target is not None else "",
+                ip_address=_client_ip(event.get("request")),
+                outcome=event.get("outcome", AuditOutcome.SUCCESS),
+                details=details,
+            )
+        )
+    AuditEvent.objects.bulk_create(rows, batch_size=1000)
 
 
 # --- Login -------------------------------------------------------------------
@@ -546,3 +573,77 @@ def administration_save(
         },
     )
     return administration
+
+
+# --- API keys ------------------------------------------------------------------
+
+
+@transaction.atomic
+def api_key_create(
+    *, actor: User, name: str, request: HttpRequest | None = None
+) -> tuple[ApiKey, str]:
+    """A new key for a system of the actor's administration. Returns the key and
+    its secret, which is shown once and never stored."""
+    if not actor.is_national_admin:
+        raise PermissionDenied
+    while True:
+        prefix = secrets.token_hex(ApiKey.PREFIX_LENGTH // 2)
+        if not ApiKey.objects.filter(prefix=prefix).exists():
+            break
+    secret = f"cen_{prefix}_{secrets.token_urlsafe(32)}"
+    key = ApiKey.objects.create(
+        administration=actor.administration,
+        name=name,
+        prefix=prefix,
+        key_hash=hash_api_key(secret),
+        created_by=actor,
+    )
+    audit_event_create(
+        action=AuditAction.API_KEY_CREATED,
+        request=request,
+        actor=actor,
+        target=key,
+        administration=key.administration,
+        details={"name": name, "prefix": prefix},
+    )
+    return key, secret
+
+
+@transaction.atomic
+def api_key_revoke(*, actor: User, key: ApiKey, request: HttpRequest | None = None) -> ApiKey:
+    if not actor.is_national_admin or key.administration_id != actor.administration_id:
+        raise PermissionDenied
+    if key.revoked_at is None:
+        key.revoked_at = timezone.now()
+        key.save(update_fields=["revoked_at"])
+        audit_event_create(
+            action=AuditAction.API_KEY_REVOKED,
+            request=request,
+            actor=actor,
+            target=key,
+            administration=key.administration,
+            details={"name": key.name, "prefix": key.prefix},
+        )
+    return key
+
+
+def api_key_authenticate(*, secret: str) -> ApiKey | None:
+    """The active key with this secret, or None. A key stops working when it is
+    revoked, or when its administration or its creator is disabled."""
+    parts = secret.split("_")
+    if len(parts) < 3 or parts[0] != "cen":
+        return None
+    key = (
+        ApiKey.objects.select_related("administration", "created_by__administration")
+        .filter(prefix=parts[1], revoked_at__isnull=True)
+        .first()
+    )
+    if key is None or not constant_time_compare(key.key_hash, hash_api_key(secret)):
+        return None
+    if not key.administration.is_active or not key.created_by.is_active:
+        return None
+    now = timezone.now()
+    if key.last_used_at is None or now - key.last_used_at > timedelta(minutes=1):
+        ApiKey.objects.filter(pk=key.pk).update(last_used_at=now)
+        key.last_used_at = now
+    return key

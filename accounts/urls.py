@@ -39,4 +39,6 @@ urlpatterns = [
     path("administrations/new/", views.administration_edit, name="administration-create"),
     path("administrations/<int:pk>/edit/", views.administration_edit, name="administration-update"),
     path("audit/", views.audit_list, name="audit-list"),
+    path("api-keys/", views.api_key_list, name="api-key-list"),
+    path("api-keys/<int:pk>/revoke/", views.api_key_revoke, name="api-key-revoke"),
 ]

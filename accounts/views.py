@@ -27,6 +27,7 @@ from . import selectors, services
 from .decorators import expired_password_allowed, password_step, role_required
 from .forms import (
     AdministrationForm,
+    ApiKeyForm,
     AuditFilterForm,
     LanguageForm,
     LoginForm,
@@ -529,3 +530,25 @@ def audit_list(request):
         "accounts/audit_list.html",
         {"form": form, "page": page, "query": query.urlencode()},
     )
+
+
+@role_required(Role.NATIONAL_ADMIN)
+def api_key_list(request):
+    form = ApiKeyForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        key, secret = services.api_key_create(
+            actor=request.user, name=form.cleaned_data["name"], request=request
+        )
+        # The secret is shown on this response only; it is never stored.
+        return render(request, "accounts/api_key_created.html", {"key": key, "secret": secret})
+    keys = selectors.api_key_list(actor=request.user)
+    return render(request, "accounts/api_key_list.html", {"keys": keys, "form": form})
+
+
+@role_required(Role.NATIONAL_ADMIN)
+@require_POST
+def api_key_revoke(request, pk):
+    key = selectors.api_key_get(actor=request.user, pk=pk)
+    services.api_key_revoke(actor=request.user, key=key, request=request)
+    messages.success(request, _("The API key has been revoked."))
+    return redirect("accounts:api-key-list")

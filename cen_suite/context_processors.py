@@ -15,6 +15,9 @@ def navigation(request):
         items.append((reverse("seizures:case-search"), _("Search")))
         items.append((reverse("seizures:photo-search"), _("Photos")))
         items.append((reverse("seizures:extract"), _("Extract")))
+        if user.role == Role.NATIONAL_ADMIN:
+            items.append((reverse("seizures:upload-list"), _("Bulk upload")))
+            items.append((reverse("accounts:api-key-list"), _("API keys")))
         if user.role in (Role.NATIONAL_ADMIN, Role.WCO_STAFF):
             items.append((reverse("accounts:user-list"), _("Users")))
         if user.role == Role.WCO_STAFF:

@@ -18,5 +18,6 @@ urlpatterns = [
     path("i18n/setlang/", account_views.set_language, name="set_language"),
     path("accounts/", include("accounts.urls")),
     path("cases/", include("seizures.urls")),
+    path("api/", include("seizures.api.urls")),
     path("django-admin/", admin.site.urls),
 ]

@@ -207,7 +207,8 @@ def seed_cases(*, count: int, photo_ratio: float = 0.005, seed=None, stdout=None
                         brand=rng.choice(BRANDS) if taxed else "",
                     )
                 )
-            cases[-1].derive_from_lines(case_lines)
+            for name, value in cases[-1].fields_from_lines(case_lines).items():
+                setattr(cases[-1], name, value)
             details.append(case_lines)
         Case.objects.bulk_create(cases)
 

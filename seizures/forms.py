@@ -3,12 +3,16 @@ simplified), bulk upload and the API all bind their data to these forms and
 then to ``validation.case_validate``."""
 
 import re
+from contextlib import contextmanager
+from contextvars import ContextVar
+from functools import cache
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django_countries import countries
 
 from .models import (
     Case,
@@ -23,14 +27,80 @@ from .models import (
     RouteLeg,
     TransportMode,
     Unit,
+    UploadExisting,
 )
 from .photos import photo_sanitise
 from .validators import currency_choices, normalise_hs_code, route_order_errors
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
+# Within ``vocabulary_cache()``, vocabulary entries found once are not looked up
+# again: a bulk upload binds thousands of forms that name the same few entries.
+_vocabulary_cache: ContextVar[dict | None] = ContextVar("vocabulary_cache", default=None)
 
-class CaseForm(forms.ModelForm):
+
+@contextmanager
+def vocabulary_cache():
+    token = _vocabulary_cache.set({})
+    try:
+        yield
+    finally:
+        _vocabulary_cache.reset(token)
+
+
+class VocabularyChoiceField(forms.ModelChoiceField):
+    def __deepcopy__(self, memo):
+        if _vocabulary_cache.get() is None:
+            return super().__deepcopy__(memo)
+        # Within a batch the forms are validated, never rendered, and entries are
+        # found through the cache: they may share one (lazy) queryset.
+        result = super(forms.ChoiceField, self).__deepcopy__(memo)
+        result._queryset = self._queryset
+        result.widget.choices = result.choices
+        return result
+
+    def to_python(self, value):
+        cache = _vocabulary_cache.get()
+        if cache is None or value in self.empty_values:
+            return super().to_python(value)
+        key = (self.queryset.model, str(value))
+        if key not in cache:
+            cache[key] = super().to_python(value)
+        return cache[key]
+
+
+@cache
+def _country_codes() -> frozenset[str]:
+    return frozenset(code for code, _name in countries)
+
+
+class VocabularyFormMixin:
+    """Choice checks made once, and cheaply.
+
+    The form's vocabulary fields already checked that the entry exists (and is
+    active), and its country fields that the code is a country: the model need
+    not check them again (a query, or a walk through 250 countries, each time).
+    A bulk upload binds thousands of these forms."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name in ("country", "nationality"):
+            field = self.fields.get(name)
+            if field is not None:
+                field.valid_value = _country_codes().__contains__
+
+    def _get_validation_exclusions(self):
+        exclude = super()._get_validation_exclusions()
+        for name, field in self.fields.items():
+            if name in ("country", "nationality") or (
+                isinstance(field, forms.ModelChoiceField)
+                and not isinstance(field, forms.ModelMultipleChoiceField)
+            ):
+                exclude.add(name)
+        return exclude
+
+
+class CaseForm(VocabularyFormMixin, forms.ModelForm):
     # Typed with spaces or in lower case ("msku 907032 3"): cleaned below, and the
     # model's validators check the cleaned value.
     container_number = forms.CharField(label=_("Container number"), max_length=20, required=False)
@@ -58,6 +128,12 @@ class CaseForm(forms.ModelForm):
             "offence_types",
             "narrative",
         ]
+        field_classes = {
+            "location_type": VocabularyChoiceField,
+            "direction": VocabularyChoiceField,
+            "transport_mode": VocabularyChoiceField,
+            "detection_method": VocabularyChoiceField,
+        }
         widgets = {
             "seizure_date": DATE_WIDGET,
             "concealment_methods": forms.CheckboxSelectMultiple,
@@ -68,9 +144,6 @@ class CaseForm(forms.ModelForm):
     def __init__(self, *args, administration=None, **kwargs):
         self.administration = administration
         super().__init__(*args, **kwargs)
-        for name in ("location_type", "direction", "transport_mode", "detection_method"):
-            field = self.fields[name]
-            field.queryset = field.queryset.filter(is_active=True)
 
     def _clean_upper(self, name):
         return "".join(self.cleaned_data.get(name, "").split()).upper()
@@ -105,7 +178,14 @@ class CaseForm(forms.ModelForm):
         return reference
 
 
-class CommodityLineForm(forms.ModelForm):
+class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
+    # Choices named in the active language when the form is shown (a callable).
+    currency = forms.ChoiceField(
+        label=capfirst(CommodityLine._meta.get_field("currency").verbose_name),
+        choices=currency_choices,
+        required=False,
+    )
+
     class Meta:
         model = CommodityLine
         fields = [
@@ -121,18 +201,7 @@ class CommodityLineForm(forms.ModelForm):
             "cites_appendix",
             "packaging",
         ]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.fields["commodity_type"].queryset = CommodityType.objects.filter(
-            is_active=True
-        ).select_related("area")
-        self.fields["unit"].queryset = Unit.objects.filter(is_active=True)
-        self.fields["currency"] = forms.ChoiceField(
-            label=capfirst(CommodityLine._meta.get_field("currency").verbose_name),
-            choices=currency_choices(),
-            required=False,
-        )
+        field_classes = {"commodity_type": VocabularyChoiceField, "unit": VocabularyChoiceField}
 
     def clean_hs_code(self):
         return normalise_hs_code(self.cleaned_data.get("hs_code", ""))
@@ -149,13 +218,25 @@ class CommodityLineForm(forms.ModelForm):
         return data
 
 
-class RouteLegForm(forms.ModelForm):
+# Only active vocabulary entries can be chosen. Set once on the classes (the
+# querysets stay lazy and each form gets its own copy).
+for _name in ("location_type", "direction", "transport_mode", "detection_method"):
+    CaseForm.base_fields[_name].queryset = CaseForm.base_fields[_name].queryset.filter(
+        is_active=True
+    )
+CommodityLineForm.base_fields["commodity_type"].queryset = CommodityType.objects.filter(
+    is_active=True
+).select_related("area")
+CommodityLineForm.base_fields["unit"].queryset = Unit.objects.filter(is_active=True)
+
+
+class RouteLegForm(VocabularyFormMixin, forms.ModelForm):
     class Meta:
         model = RouteLeg
         fields = ["kind", "country", "place"]
 
 
-class OffenderForm(forms.ModelForm):
+class OffenderForm(VocabularyFormMixin, forms.ModelForm):
     class Meta:
         model = OffenderProfile
         fields = ["role", "nationality", "gender", "birth_year", "age_range"]
@@ -319,3 +400,31 @@ class SavedSearchForm(forms.Form):
     )
 
     clean_query = _clean_query
+
+
+class UploadForm(forms.Form):
+    file = forms.FileField(
+        label=_("Spreadsheet"),
+        help_text=_("The filled template (.xlsx), or its Cases sheet saved as CSV (UTF-8)."),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
+    )
+
+    def clean_file(self):
+        from django.conf import settings
+
+        upload = self.cleaned_data["file"]
+        if upload.size > settings.UPLOAD_MAX_BYTES:
+            raise forms.ValidationError(
+                _("The file is larger than %(limit)s MB.")
+                % {"limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+            )
+        return upload
+
+
+class UploadConfirmForm(forms.Form):
+    existing = forms.ChoiceField(
+        label=_("Cases already known by their national reference"),
+        choices=UploadExisting.choices,
+        initial=UploadExisting.UPDATE,
+        widget=forms.RadioSelect,
+    )

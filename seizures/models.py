@@ -304,16 +304,15 @@ class Case(models.Model):
     def is_editable(self) -> bool:
         return self.status in (CaseStatus.DRAFT, CaseStatus.REJECTED)
 
-    def derive_from_lines(self, lines) -> None:
-        """Set the fields derived from the lines (CommodityLine objects or dicts
-        of their fields): the free-text words and the commodity types. Every
+    def fields_from_lines(self, lines) -> dict:
+        """The fields derived from the lines (CommodityLine objects or dicts of
+        their fields): the free-text words and the commodity types. Every
         writer of cases (form, upload, API, demo data) goes through here."""
-        self.search_text = self.text_for_search(lines)
         types = set()
         for line in lines:
             value = line.get("commodity_type") if isinstance(line, dict) else line.commodity_type
             types.add(getattr(value, "pk", value))
-        self.commodity_types = sorted(types)
+        return {"search_text": self.text_for_search(lines), "commodity_types": sorted(types)}
 
     def text_for_search(self, lines) -> str:
         """``lines``: CommodityLine objects or dicts of their fields."""
@@ -642,3 +641,96 @@ class DatabaseExtract(models.Model):
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M} ({self.case_count})"
+
+
+class UploadStatus(models.TextChoices):
+    CHECKING = "checking", _("Checking")
+    INVALID = "invalid", _("Errors to correct")
+    AWAITING = "awaiting", _("Awaiting confirmation")
+    IMPORTING = "importing", _("Importing")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+    CANCELLED = "cancelled", _("Cancelled")
+
+
+class UploadExisting(models.TextChoices):
+    """What an upload does with a case whose national reference is already known."""
+
+    UPDATE = "update", _("Update existing cases")
+    SKIP = "skip", _("Skip existing cases")
+
+
+def _upload_path(instance, filename):
+    # Never the user's file name on disk: it is kept in original_name.
+    return f"uploads/{uuid.uuid4().hex}/{filename.rsplit('/', 1)[-1][-80:]}"
+
+
+class Upload(models.Model):
+    """A spreadsheet of cases: checked by a worker, previewed, then imported
+    whole or not at all."""
+
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, related_name="+", verbose_name=_("administration")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("uploaded by"),
+    )
+    api_key = models.ForeignKey(
+        "accounts.ApiKey", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    original_name = models.CharField(_("file"), max_length=255)
+    file = models.FileField(upload_to=_upload_path)
+    size = models.PositiveBigIntegerField(default=0)
+    sha256 = models.CharField(max_length=64, db_index=True)
+    status = models.CharField(
+        _("status"), max_length=10, choices=UploadStatus.choices, default=UploadStatus.CHECKING
+    )
+    existing = models.CharField(
+        _("existing cases"),
+        max_length=6,
+        choices=UploadExisting.choices,
+        default=UploadExisting.UPDATE,
+    )
+    rows_total = models.PositiveIntegerField(default=0)
+    rows_done = models.PositiveIntegerField(default=0)
+    # Counts of what the import would do, by commodity area (see imports/service.py).
+    summary = models.JSONField(default=dict, blank=True)
+    # Every error: [{"sheet", "row", "column", "message"}], in the uploader's language.
+    errors = models.JSONField(default=list, blank=True)
+    error_count = models.PositiveIntegerField(default=0)
+    error_file = models.FileField(upload_to=_upload_path, blank=True)
+    # The validated cases, kept from the check to the import (imports/snapshot.py).
+    validated = models.FileField(upload_to=_upload_path, blank=True)
+    # Why a whole file was refused or an import failed, in the uploader's language.
+    message = models.TextField(blank=True)
+    # The CEN references created and updated by the import.
+    result = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
+    checked_at = models.DateTimeField(null=True, blank=True)
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        verbose_name = _("upload")
+        verbose_name_plural = _("uploads")
+        indexes = [models.Index(fields=["administration", "-created_at"])]
+
+    def __str__(self):
+        return f"{self.original_name} ({self.get_status_display()})"
+
+    def get_absolute_url(self):
+        return reverse("seizures:upload-detail", kwargs={"pk": self.pk})
+
+    @property
+    def progress(self) -> int:
+        if self.status not in (UploadStatus.CHECKING, UploadStatus.IMPORTING):
+            return 100
+        return int(100 * self.rows_done / self.rows_total) if self.rows_total else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (UploadStatus.CHECKING, UploadStatus.IMPORTING)

@@ -14,6 +14,8 @@ from .models import (
     Export,
     Photo,
     SavedSearch,
+    Upload,
+    UploadStatus,
 )
 
 PUBLISHED = (CaseStatus.SUBMITTED, CaseStatus.VALIDATED)
@@ -120,3 +122,22 @@ def extract_latest() -> DatabaseExtract | None:
 
 def extract_get(*, pk: int) -> DatabaseExtract:
     return get_object_or_404(DatabaseExtract, pk=pk)
+
+
+def upload_list(*, user: User) -> QuerySet[Upload]:
+    """The uploads of the user's administration, for its national admins."""
+    if user.role != Role.NATIONAL_ADMIN:
+        raise Http404
+    return Upload.objects.filter(administration_id=user.administration_id).select_related("user")
+
+
+def upload_get(*, user: User, pk: int) -> Upload:
+    # Another administration's upload is a 404, like one that does not exist.
+    return get_object_or_404(upload_list(user=user), pk=pk)
+
+
+def upload_same_file_list(*, upload: Upload) -> QuerySet[Upload]:
+    """Earlier uploads of the very same file (SHA-256) by the same administration."""
+    return Upload.objects.filter(
+        administration_id=upload.administration_id, sha256=upload.sha256, pk__lt=upload.pk
+    ).exclude(status=UploadStatus.CANCELLED)

@@ -54,3 +54,28 @@ def build_extract(user_id: int | None = None):
     from .services import extract_build
 
     extract_build(requested_by=User.objects.filter(pk=user_id).first() if user_id else None)
+
+
+@shared_task
+def check_upload(upload_id: int):
+    from .imports.service import upload_check, upload_fail
+    from .models import Upload
+
+    upload = Upload.objects.filter(pk=upload_id).select_related("user", "administration").first()
+    if upload is None:
+        return
+    try:
+        upload_check(upload=upload)
+    except Exception as error:
+        upload_fail(upload_id=upload_id, message=str(error))
+        raise
+
+
+@shared_task
+def import_upload(upload_id: int):
+    from .imports.service import upload_import
+    from .models import Upload
+
+    upload = Upload.objects.filter(pk=upload_id).select_related("user", "administration").first()
+    if upload is not None:
+        upload_import(upload=upload)

@@ -69,12 +69,19 @@ def currency_codes() -> frozenset[str]:
 
 def currency_choices() -> list[tuple[str, str]]:
     """Today's ISO 4217 currencies, named in the active language."""
-    locale = Locale.parse(to_locale(get_language() or "en"))
+    return list(_currency_choices(get_language() or "en"))
+
+
+@cache
+def _currency_choices(language: str) -> tuple[tuple[str, str], ...]:
+    # Built once per language: every commodity line form asks for them, and a
+    # bulk upload binds thousands of those.
+    locale = Locale.parse(to_locale(language))
     named = sorted(
         (code, f"{code} – {get_currency_name(code, locale=locale)}")
         for code in current_currency_codes()
     )
-    return [("", "—"), *named]
+    return (("", "—"), *named)
 
 
 @cache

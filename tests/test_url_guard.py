@@ -26,6 +26,16 @@ PASSWORD_STEP = {
     "accounts:logout",
 }
 
+# The API answers API keys only: 401 to anyone without one, session or not.
+API_KEY_ONLY = {
+    "api:case-create",
+    "api:case-batch",
+    "api:case-detail",
+    "api:upload-create",
+    "api:upload-detail",
+    "api:upload-confirm",
+}
+
 _SAMPLES = ["1", "x", "MTA", "set-password", str(uuid.uuid4()), "a/b"]
 
 
@@ -91,6 +101,13 @@ def test_every_url_is_guarded(client, officer, name, path, callback):
     assert resolve(path).func == callback, f"sample path {path} does not reach {name}"
 
     response = client.get(path)
+    if name in API_KEY_ONLY:
+        assert response.status_code == 401, f"{path} answered {response.status_code}"
+        assert response["WWW-Authenticate"] == "Api-Key"
+        from .conftest import login_verified
+
+        assert login_verified(client, officer).get(path).status_code == 401
+        return
     if name in PUBLIC:
         # Public pages answer themselves (set_language only to POST).
         assert response.status_code in (200, 405), f"{path} answered {response.status_code}"

@@ -8,9 +8,11 @@ audit log, and queues its background work on commit.
 """
 
 from .cases import (
+    DERIVED_FIELDS,
     LEG_ORDER,
     M2M_FIELDS,
     case_create,
+    case_derived_fields,
     case_flag_quality,
     case_references_reserve,
     case_reject,
@@ -18,6 +20,7 @@ from .cases import (
     case_submit,
     case_update,
     case_validate,
+    cases_save_many,
     photo_add,
     photo_delete,
     photo_thumbnail_make,
@@ -45,12 +48,14 @@ from .searches import (
 )
 
 __all__ = [
+    "DERIVED_FIELDS",
     "EXPORT_DAYS",
     "EXTRACTS_KEPT",
     "LEG_ORDER",
     "M2M_FIELDS",
     "WATCH_LIST_LIMIT",
     "case_create",
+    "case_derived_fields",
     "case_flag_quality",
     "case_references_reserve",
     "case_reject",
@@ -58,6 +63,7 @@ __all__ = [
     "case_submit",
     "case_update",
     "case_validate",
+    "cases_save_many",
     "export_create",
     "export_downloaded",
     "export_fail",

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, Role, User
-from accounts.services import audit_event_create
+from accounts.services import audit_event_create, audit_events_create_many
 
 from .. import tasks
 from ..models import (
@@ -72,26 +72,30 @@ def _route_summary(case: Case) -> str:
     return " → ".join(leg.country.code for leg in case.route_legs.all())
 
 
+def _children(case: Case, data: CaseData) -> tuple[list, list, list]:
+    """The lines (with their normalised quantity), route legs in travel order and
+    offender profiles of ``case``, as unsaved objects."""
+    lines = [
+        CommodityLine(
+            case=case, normalised_quantity=line["unit"].normalise(line["quantity"]), **line
+        )
+        for line in data.lines
+    ]
+    # Stable sort: transits keep the order in which they were entered.
+    legs = sorted(data.legs, key=lambda leg: LEG_ORDER[leg["kind"]])
+    route = [RouteLeg(case=case, position=position, **leg) for position, leg in enumerate(legs)]
+    offenders = [OffenderProfile(case=case, **offender) for offender in data.offenders]
+    return lines, route, offenders
+
+
 def _write_children(case: Case, data: CaseData) -> None:
     case.lines.all().delete()
     case.route_legs.all().delete()
     case.offenders.all().delete()
-    CommodityLine.objects.bulk_create(
-        [
-            CommodityLine(
-                case=case, normalised_quantity=line["unit"].normalise(line["quantity"]), **line
-            )
-            for line in data.lines
-        ]
-    )
-    # Stable sort: transits keep the order in which they were entered.
-    legs = sorted(data.legs, key=lambda leg: LEG_ORDER[leg["kind"]])
-    RouteLeg.objects.bulk_create(
-        [RouteLeg(case=case, position=position, **leg) for position, leg in enumerate(legs)]
-    )
-    OffenderProfile.objects.bulk_create(
-        [OffenderProfile(case=case, **offender) for offender in data.offenders]
-    )
+    lines, route, offenders = _children(case, data)
+    CommodityLine.objects.bulk_create(lines)
+    RouteLeg.objects.bulk_create(route)
+    OffenderProfile.objects.bulk_create(offenders)
 
 
 def _set_fields(case: Case, data: CaseData) -> None:
@@ -106,11 +110,25 @@ def _set_m2m(case: Case, data: CaseData) -> None:
             getattr(case, name).set(data.fields[name])
 
 
+# Fields computed from a case's data rather than entered. Every writer (the entry
+# form, bulk upload, the API) fills them through ``case_derived_fields``: a new
+# derived field is added there and nowhere else.
+DERIVED_FIELDS = ("quality_score", "search_text", "commodity_types")
+
+
+def case_derived_fields(*, case: Case, data: CaseData, has_photos: bool) -> dict:
+    """The data-quality score, and the free-text words and commodity types of
+    ``case`` written with ``data``."""
+    score, _missing = case_quality(data, has_photos=has_photos)
+    return {"quality_score": score, **case.fields_from_lines(data.lines)}
+
+
 def _refresh_derived(case: Case, data: CaseData) -> None:
-    """The data-quality score and the fields derived from the lines, after every write."""
-    case.quality_score, _missing = case_quality(data, has_photos=case.photos.exists())
-    case.derive_from_lines(data.lines)
-    case.save(update_fields=["quality_score", "search_text", "commodity_types"])
+    """The derived fields, after every write of one case."""
+    derived = case_derived_fields(case=case, data=data, has_photos=case.photos.exists())
+    for name, value in derived.items():
+        setattr(case, name, value)
+    case.save(update_fields=list(derived))
 
 
 def _record(case: Case, *, user: User | None, action: str, changes=None, comment="") -> None:
@@ -396,3 +414,169 @@ def vocabulary_entry_save(*, user: User, entry, request: HttpRequest | None = No
         details={"code": entry.code, "created": created, "label_en": entry.label_en},
     )
     return entry
+
+
+# --- Many cases at once (bulk upload, the API's batches) -----------------------------
+
+CHUNK = 500
+
+
+def _write_chunk(
+    *, user: User, chunk: list, references: list[str], source: str, now, upload_id=None
+) -> tuple[list[Case], list[Case]]:
+    """Insert or update one chunk of (data, existing case) pairs with bulk queries."""
+    created = []
+    for data, _existing in (item for item in chunk if item[1] is None):
+        case = Case(
+            administration=user.administration,
+            created_by=user,
+            source=source,
+            reference=references.pop(0),
+            created_at=now,
+        )
+        _set_fields(case, data)
+        for name, value in case_derived_fields(case=case, data=data, has_photos=False).items():
+            setattr(case, name, value)
+        created.append((case, data))
+    Case.objects.bulk_create([case for case, _data in created])
+
+    to_update = {existing.pk: data for data, existing in chunk if existing is not None}
+    updated, changes = [], {}
+    if to_update:
+        locked = (
+            Case.objects.select_for_update(of=("self",))
+            .select_related("location_type", "direction", "transport_mode", "detection_method")
+            .filter(pk__in=to_update)
+        )
+        with_photos = set(
+            Photo.objects.filter(case_id__in=to_update).values_list("case_id", flat=True)
+        )
+        for case in locked:
+            _check_writer(user, case)
+            if not case.is_editable:
+                raise PermissionDenied(_("Only draft or rejected cases can be edited."))
+            data = to_update[case.pk]
+            names = [name for name in data.fields if name not in M2M_FIELDS]
+            before = {name: _describe(getattr(case, name)) for name in names}
+            _set_fields(case, data)
+            case.updated_at = now
+            derived = case_derived_fields(case=case, data=data, has_photos=case.pk in with_photos)
+            for name, value in derived.items():
+                setattr(case, name, value)
+            changes[case.pk] = {
+                name: {"from": before[name], "to": _describe(getattr(case, name))}
+                for name in names
+                if before[name] != _describe(getattr(case, name))
+            }
+            updated.append((case, data))
+        if updated:
+            fields = sorted(
+                {name for _case, data in updated for name in data.fields if name not in M2M_FIELDS}
+                | set(DERIVED_FIELDS)
+                | {"updated_at"}
+            )
+            Case.objects.bulk_update([case for case, _data in updated], fields)
+            ids = [case.pk for case, _data in updated]
+            CommodityLine.objects.filter(case_id__in=ids).delete()
+            RouteLeg.objects.filter(case_id__in=ids).delete()
+            OffenderProfile.objects.filter(case_id__in=ids).delete()
+            for name in M2M_FIELDS:
+                getattr(Case, name).through.objects.filter(case_id__in=ids).delete()
+
+    lines, legs, offenders = [], [], []
+    links = {name: [] for name in M2M_FIELDS}
+    for case, data in created + updated:
+        case_lines, case_legs, case_offenders = _children(case, data)
+        lines += case_lines
+        legs += case_legs
+        offenders += case_offenders
+        for name in M2M_FIELDS:
+            through = getattr(Case, name).through
+            target = getattr(Case, name).field.m2m_reverse_field_name()
+            links[name] += [
+                through(case_id=case.pk, **{f"{target}_id": item.pk})
+                for item in data.fields.get(name) or []
+            ]
+    CommodityLine.objects.bulk_create(lines)
+    RouteLeg.objects.bulk_create(legs)
+    OffenderProfile.objects.bulk_create(offenders)
+    for name in M2M_FIELDS:
+        getattr(Case, name).through.objects.bulk_create(links[name])
+
+    comment = _("Bulk upload") if source == CaseSource.UPLOAD else _("API")
+    CaseChange.objects.bulk_create(
+        [
+            CaseChange(case=case, user=user, at=now, action="created", comment=comment)
+            for case, _data in created
+        ]
+        + [
+            CaseChange(
+                case=case,
+                user=user,
+                at=now,
+                action="edited",
+                changes=changes[case.pk],
+                comment=comment,
+            )
+            for case, _data in updated
+        ]
+    )
+    return [case for case, _data in created], [case for case, _data in updated]
+
+
+@transaction.atomic
+def cases_save_many(
+    *,
+    user: User,
+    items: list[tuple[CaseData, Case | None]],
+    source: str,
+    request: HttpRequest | None = None,
+    details: dict | None = None,
+) -> tuple[list[Case], list[Case]]:
+    """Create (``None``) or update (an existing case) every validated case of a
+    batch, all or nothing: one transaction, references reserved in one go, rows
+    written with bulk inserts chunk by chunk. The derived fields, the history and
+    the audit log are filled exactly as ``case_create`` and ``case_update`` do.
+    Returns (created, updated)."""
+    if user.role not in (Role.OFFICER, Role.NATIONAL_ADMIN):
+        raise PermissionDenied
+    now = timezone.now()
+    count = sum(1 for _data, existing in items if existing is None)
+    references = (
+        case_references_reserve(
+            year=timezone.localdate().year,
+            country=user.administration.country.code,
+            count=count,
+        )
+        if count
+        else []
+    )
+    created, updated = [], []
+    for start in range(0, len(items), CHUNK):
+        new, changed = _write_chunk(
+            user=user,
+            chunk=items[start : start + CHUNK],
+            references=references,
+            source=source,
+            now=now,
+        )
+        created += new
+        updated += changed
+    audit_events_create_many(
+        [
+            {
+                "action": action,
+                "request": request,
+                "actor": user,
+                "administration": user.administration,
+                "target": case,
+                "details": {"reference": case.reference, **(details or {})},
+            }
+            for action, cases in (
+                (AuditAction.CASE_CREATED, created),
+                (AuditAction.CASE_UPDATED, updated),
+            )
+            for case in cases
+        ]
+    )
+    return created, updated

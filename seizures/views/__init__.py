@@ -38,6 +38,15 @@ from .saved_searches import (
 from .search import (
     case_search_view,
 )
+from .uploads import (
+    upload_cancel,
+    upload_confirm,
+    upload_create,
+    upload_detail,
+    upload_download,
+    upload_list,
+    upload_template,
+)
 from .vocabularies import (
     vocabulary_edit,
     vocabulary_index,
@@ -71,6 +80,13 @@ __all__ = [
     "saved_search_delete",
     "saved_search_list",
     "saved_search_watch",
+    "upload_cancel",
+    "upload_confirm",
+    "upload_create",
+    "upload_detail",
+    "upload_download",
+    "upload_list",
+    "upload_template",
     "vocabulary_edit",
     "vocabulary_index",
     "vocabulary_list",

@@ -1,0 +1,136 @@
+"""The shapes of the API's requests and answers, for the OpenAPI schema. Cases
+are validated by ``case_validate`` (the entry form's validator), not here."""
+
+from rest_framework import serializers
+
+from ..models import UploadExisting, UploadStatus
+
+VALUE_HELP = "A vocabulary code (e.g. AIR_PASSENGER) or its label in any of the six languages."
+
+
+class LineSerializer(serializers.Serializer):
+    commodity_type = serializers.CharField(help_text=VALUE_HELP)
+    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, coerce_to_string=True)
+    unit = serializers.CharField(help_text=VALUE_HELP)
+    description = serializers.CharField(required=False)
+    hs_code = serializers.CharField(required=False)
+    estimated_value = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
+    currency = serializers.CharField(required=False, help_text="ISO 4217, e.g. EUR.")
+    brand = serializers.CharField(required=False)
+    species = serializers.CharField(required=False)
+    cites_appendix = serializers.ChoiceField(choices=["I", "II", "III"], required=False)
+    packaging = serializers.CharField(required=False)
+
+
+class LegSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["departure", "transit", "destination"])
+    country = serializers.CharField(help_text="ISO 3166 code, e.g. CO.")
+    place = serializers.CharField(required=False)
+
+
+class OffenderSerializer(serializers.Serializer):
+    role = serializers.ChoiceField(
+        choices=["courier", "driver", "passenger", "sender", "recipient", "other"]
+    )
+    nationality = serializers.CharField(required=False)
+    gender = serializers.ChoiceField(choices=["female", "male", "unknown"], required=False)
+    birth_year = serializers.IntegerField(required=False)
+    age_range = serializers.ChoiceField(
+        choices=["0-17", "18-25", "26-35", "36-45", "46-60", "61+"], required=False
+    )
+
+
+class CaseInSerializer(serializers.Serializer):
+    national_reference = serializers.CharField(
+        help_text="Your administration's reference: sending it again updates the case."
+    )
+    seizure_date = serializers.DateField()
+    country = serializers.CharField(help_text="ISO 3166 code of the country of seizure.")
+    transport_mode = serializers.CharField(help_text=VALUE_HELP)
+    detection_method = serializers.CharField(help_text=VALUE_HELP)
+    place = serializers.CharField(required=False)
+    unlocode = serializers.CharField(required=False)
+    location_type = serializers.CharField(required=False, help_text=VALUE_HELP)
+    direction = serializers.CharField(required=False, help_text=VALUE_HELP)
+    flight_number = serializers.CharField(required=False)
+    vessel_name = serializers.CharField(required=False)
+    imo_number = serializers.CharField(required=False)
+    container_number = serializers.CharField(required=False)
+    vehicle_type = serializers.CharField(required=False)
+    concealment_methods = serializers.ListField(child=serializers.CharField(), required=False)
+    offence_types = serializers.ListField(child=serializers.CharField(), required=False)
+    narrative = serializers.CharField(required=False)
+    lines = LineSerializer(many=True)
+    route = LegSerializer(many=True, required=False)
+    offenders = OffenderSerializer(many=True, required=False)
+
+
+class BatchInSerializer(serializers.Serializer):
+    existing = serializers.ChoiceField(
+        choices=UploadExisting.values, default=UploadExisting.UPDATE, required=False
+    )
+    cases = CaseInSerializer(many=True)
+
+
+class CaseRefSerializer(serializers.Serializer):
+    reference = serializers.CharField(help_text="The CEN reference.")
+    national_reference = serializers.CharField()
+    status = serializers.CharField()
+
+
+class BatchOutSerializer(serializers.Serializer):
+    created = CaseRefSerializer(many=True)
+    updated = CaseRefSerializer(many=True)
+    skipped = CaseRefSerializer(many=True)
+
+
+class CaseErrorSerializer(serializers.Serializer):
+    index = serializers.IntegerField()
+    national_reference = serializers.CharField()
+    errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
+
+
+class ErrorsSerializer(serializers.Serializer):
+    errors = CaseErrorSerializer(many=True)
+
+
+class CaseOutSerializer(serializers.Serializer):
+    reference = serializers.CharField()
+    national_reference = serializers.CharField()
+    status = serializers.CharField()
+    administration = serializers.CharField()
+    seizure_date = serializers.DateField()
+    country = serializers.CharField()
+    place = serializers.CharField()
+    transport_mode = serializers.CharField()
+    detection_method = serializers.CharField()
+    concealment_methods = serializers.ListField(child=serializers.CharField())
+    offence_types = serializers.ListField(child=serializers.CharField())
+    narrative = serializers.CharField()
+    quality_score = serializers.IntegerField()
+    lines = serializers.ListField(child=serializers.DictField())
+    route = serializers.ListField(child=serializers.DictField())
+    offenders = serializers.ListField(child=serializers.DictField())
+
+
+class UploadInSerializer(serializers.Serializer):
+    file = serializers.FileField(help_text="The filled template (.xlsx) or a CSV file.")
+
+
+class UploadConfirmSerializer(serializers.Serializer):
+    existing = serializers.ChoiceField(choices=UploadExisting.values, default="update")
+
+
+class UploadOutSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    file = serializers.CharField()
+    sha256 = serializers.CharField()
+    status = serializers.ChoiceField(choices=UploadStatus.values)
+    rows_total = serializers.IntegerField()
+    rows_done = serializers.IntegerField()
+    summary = serializers.DictField()
+    error_count = serializers.IntegerField()
+    errors = serializers.ListField(child=serializers.DictField())
+    message = serializers.CharField()
+    result = serializers.DictField()
+    same_file_as = serializers.IntegerField(allow_null=True)

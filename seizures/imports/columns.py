@@ -1,0 +1,412 @@
+"""The columns of the upload template, and how a cell's text becomes a value.
+
+One row of the "Cases" sheet is one commodity line; the rows that share a
+national reference form one case, whose case-level cells are read from its first
+row (later rows may leave them empty). The route is in three columns of the
+case (departure, transit countries, destination); offender profiles are on the
+"Offenders" sheet, one row each, keyed by the same national reference.
+
+A vocabulary value is accepted as its code or as its label in any of the six
+languages, whatever the case and accents; a country as its ISO code or name.
+"""
+
+import datetime
+import re
+import unicodedata
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from functools import cache
+
+from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from ..models import (
+    AgeRange,
+    CitesAppendix,
+    CommodityType,
+    ConcealmentMethod,
+    DetectionMethod,
+    Direction,
+    Gender,
+    LocationType,
+    OffenceType,
+    OffenderRole,
+    TransportMode,
+    Unit,
+)
+
+CASE, LINE, OFFENDER = "case", "line", "offender"
+# Several values in one cell (concealment methods, transit countries…).
+MULTI_SEPARATOR = ";"
+
+
+class CellError(ValueError):
+    """A cell whose text cannot be read as its column's kind of value."""
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    level: str
+    kind: str = "text"  # text, code, date, decimal, integer, vocabulary, country, choice
+    required: bool = False
+    many: bool = False
+    vocabulary: type | None = None
+    choices: type | None = None
+    hint: str = ""
+    width: int = 16
+    # Given to the validator when the cell is empty (the model's own default).
+    default: str | None = None
+
+
+def _col(key, label, level, **options) -> Column:
+    return Column(key, label, level, **options)
+
+
+SEPARATED = _("Several values: separate them with a semicolon (;).")
+
+CASE_COLUMNS = [
+    _col(
+        "national_reference",
+        _("National reference"),
+        CASE,
+        required=True,
+        hint=_(
+            "Your administration's own reference. Rows with the same reference form one "
+            "case; uploading it again updates that case."
+        ),
+        width=18,
+    ),
+    _col(
+        "seizure_date",
+        _("Date of seizure"),
+        CASE,
+        kind="date",
+        required=True,
+        hint=_("A date, or 2026-03-14, 14/03/2026 or 14.03.2026."),
+        width=14,
+    ),
+    _col(
+        "country",
+        _("Country of seizure"),
+        CASE,
+        kind="country",
+        required=True,
+        hint=_("Country name or ISO code (FR, KE…)."),
+        width=18,
+    ),
+    _col("place", _("Place"), CASE, hint=_("City, port or airport.")),
+    _col("unlocode", _("UN/LOCODE"), CASE, hint=_("Five letters, e.g. FRCDG."), width=10),
+    _col("location_type", _("Location type"), CASE, kind="vocabulary", vocabulary=LocationType),
+    _col("direction", _("Direction"), CASE, kind="vocabulary", vocabulary=Direction),
+    _col(
+        "transport_mode",
+        _("Transport mode"),
+        CASE,
+        kind="vocabulary",
+        vocabulary=TransportMode,
+        required=True,
+        width=18,
+    ),
+    _col("flight_number", _("Flight number"), CASE, width=10),
+    _col("vessel_name", _("Vessel name"), CASE),
+    _col("imo_number", _("IMO number"), CASE, hint=_("Seven digits."), width=10),
+    _col("container_number", _("Container number"), CASE, hint=_("E.g. MSKU9070323."), width=14),
+    _col("vehicle_type", _("Vehicle type"), CASE),
+    _col(
+        "detection_method",
+        _("Detection method"),
+        CASE,
+        kind="vocabulary",
+        vocabulary=DetectionMethod,
+        required=True,
+        width=20,
+    ),
+    _col(
+        "concealment_methods",
+        _("Concealment methods"),
+        CASE,
+        kind="vocabulary",
+        vocabulary=ConcealmentMethod,
+        many=True,
+        hint=SEPARATED,
+        width=20,
+    ),
+    _col(
+        "offence_types",
+        _("Offence types"),
+        CASE,
+        kind="vocabulary",
+        vocabulary=OffenceType,
+        many=True,
+        hint=SEPARATED,
+        width=20,
+    ),
+    _col(
+        "departure",
+        _("Country of departure"),
+        CASE,
+        kind="country",
+        hint=_("Where the goods came from: country name or ISO code."),
+    ),
+    _col(
+        "transit",
+        _("Transit countries"),
+        CASE,
+        kind="country",
+        many=True,
+        hint=_("In travel order. Several values: separate them with a semicolon (;)."),
+    ),
+    _col("destination", _("Country of destination"), CASE, kind="country"),
+    _col(
+        "narrative",
+        _("Narrative"),
+        CASE,
+        hint=_("Never a name, document number or anything that identifies a person."),
+        width=40,
+    ),
+]
+
+LINE_COLUMNS = [
+    _col(
+        "commodity_type",
+        _("Commodity"),
+        LINE,
+        kind="vocabulary",
+        vocabulary=CommodityType,
+        required=True,
+        width=22,
+    ),
+    _col("description", _("Description"), LINE, width=24),
+    _col("hs_code", _("HS code"), LINE, hint=_("4 to 10 digits."), width=10),
+    _col(
+        "quantity",
+        _("Quantity"),
+        LINE,
+        kind="decimal",
+        required=True,
+        hint=_("A number; decimal comma or point."),
+        width=10,
+    ),
+    _col("unit", _("Unit"), LINE, kind="vocabulary", vocabulary=Unit, required=True, width=12),
+    _col("estimated_value", _("Estimated value"), LINE, kind="decimal", width=12),
+    _col("currency", _("Currency"), LINE, kind="code", hint=_("ISO code: EUR, USD, KES…"), width=9),
+    _col("brand", _("Brand"), LINE),
+    _col("species", _("Species"), LINE),
+    _col("cites_appendix", _("CITES appendix"), LINE, kind="choice", choices=CitesAppendix),
+    _col("packaging", _("Packaging"), LINE),
+]
+
+OFFENDER_COLUMNS = [
+    _col(
+        "national_reference",
+        _("National reference"),
+        OFFENDER,
+        required=True,
+        hint=_("The reference of the case on the Cases sheet."),
+        width=18,
+    ),
+    _col(
+        "role",
+        _("Role"),
+        OFFENDER,
+        kind="choice",
+        choices=OffenderRole,
+        required=True,
+        width=14,
+    ),
+    _col("nationality", _("Nationality"), OFFENDER, kind="country", width=18),
+    _col(
+        "gender",
+        _("Gender"),
+        OFFENDER,
+        kind="choice",
+        choices=Gender,
+        default=Gender.UNKNOWN,
+        hint=_("Empty: unknown."),
+        width=12,
+    ),
+    _col("birth_year", _("Year of birth"), OFFENDER, kind="integer", width=10),
+    _col("age_range", _("Age range"), OFFENDER, kind="choice", choices=AgeRange, width=12),
+]
+
+CASE_SHEET_COLUMNS = CASE_COLUMNS + LINE_COLUMNS
+ROUTE_KEYS = ("departure", "transit", "destination")
+
+SHEET_CASES = _("Cases")
+SHEET_OFFENDERS = _("Offenders")
+SHEET_INSTRUCTIONS = _("Instructions")
+SHEET_LISTS = _("Lists")
+
+
+# --- Matching text in any of the six languages ----------------------------------------
+
+
+def normalise(text) -> str:
+    """Case-, accent- and space-insensitive form of a label, for matching."""
+    text = unicodedata.normalize("NFKD", str(text))
+    text = "".join(char for char in text if not unicodedata.combining(char))
+    return " ".join(text.casefold().replace("*", " ").split())
+
+
+def in_every_language(text) -> set[str]:
+    """The normalised translations of a lazy string in the six languages."""
+    found = set()
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            found.add(normalise(text))
+    return found
+
+
+@cache
+def _choice_lookup(choices) -> dict[str, str]:
+    lookup = {}
+    for value, label in choices.choices:
+        lookup[normalise(value)] = value
+        for text in in_every_language(label):
+            lookup.setdefault(text, value)
+    return lookup
+
+
+@cache
+def _country_lookup() -> dict[str, str]:
+    lookup = {}
+    for code, _name in settings.LANGUAGES:
+        with translation.override(code):
+            for country_code, name in countries:
+                lookup.setdefault(normalise(name), country_code)
+    for country_code, _name in countries:
+        lookup[normalise(country_code)] = country_code
+        alpha3 = countries.alpha3(country_code)
+        if alpha3:
+            lookup.setdefault(normalise(alpha3), country_code)
+    return lookup
+
+
+class Vocabularies:
+    """Every vocabulary entry by normalised code and label, loaded once per upload
+    (a few hundred rows) instead of one query per cell."""
+
+    def __init__(self):
+        self._lookups: dict[type, dict[str, object]] = {}
+        self.by_pk: dict[type, dict[int, object]] = {}
+
+    def lookup(self, model) -> dict[str, object]:
+        if model not in self._lookups:
+            entries = model.objects.filter(is_active=True)
+            if model is CommodityType:
+                entries = entries.select_related("area")
+            entries = list(entries)
+            lookup = {}
+            for entry in entries:
+                lookup[normalise(entry.code)] = entry
+            for code, _name in settings.LANGUAGES:
+                for entry in entries:
+                    label = getattr(entry, f"label_{code}", "")
+                    if label:
+                        lookup.setdefault(normalise(label), entry)
+            self._lookups[model] = lookup
+            self.by_pk[model] = {entry.pk: entry for entry in entries}
+        return self._lookups[model]
+
+    def find(self, model, text):
+        entry = self.lookup(model).get(normalise(text))
+        if entry is None:
+            raise CellError(
+                _("“%(value)s” is not in the list of %(list)s.")
+                % {"value": text, "list": model._meta.verbose_name_plural}
+            )
+        return entry
+
+
+# --- Reading one cell ----------------------------------------------------------------
+
+_DATE_PATTERNS = [
+    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), (1, 2, 3)),
+    (re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$"), (3, 2, 1)),
+]
+
+
+def parse_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return value.date()
+    if isinstance(value, datetime.date):
+        return value
+    text = str(value).strip()
+    if " " in text:  # "2026-03-14 00:00:00", as CSV exports of dates often are
+        text = text.split(" ", 1)[0]
+    for pattern, (year, month, day) in _DATE_PATTERNS:
+        match = pattern.match(text)
+        if match:
+            try:
+                return datetime.date(
+                    int(match.group(year)), int(match.group(month)), int(match.group(day))
+                )
+            except ValueError:
+                break
+    raise CellError(_("Write the date as 2026-03-14, 14/03/2026 or 14.03.2026."))
+
+
+def parse_decimal(value) -> Decimal:
+    if isinstance(value, bool):
+        raise CellError(_("Write a number."))
+    if isinstance(value, int | Decimal):
+        return Decimal(value)
+    if isinstance(value, float):
+        return Decimal(repr(value))
+    text = "".join(str(value).split()).replace("\u202f", "").replace("'", "")
+    if "," in text and "." in text:
+        # The last separator is the decimal one: 1.234,5 or 1,234.5.
+        thousands = "." if text.rfind(",") > text.rfind(".") else ","
+        text = text.replace(thousands, "")
+    text = text.replace(",", ".")
+    try:
+        number = Decimal(text)
+    except InvalidOperation:
+        raise CellError(_("Write a number.")) from None
+    if not number.is_finite():
+        raise CellError(_("Write a number."))
+    return number
+
+
+def parse_cell(column: Column, value, vocabularies: Vocabularies):
+    """A cell's raw value → what the case validator takes (pks, codes, ISO dates)."""
+    if column.many:
+        parts = [part.strip() for part in str(value).split(MULTI_SEPARATOR) if part.strip()]
+        single = Column(**{**column.__dict__, "many": False})
+        return [parse_cell(single, part, vocabularies) for part in parts]
+    if column.kind == "date":
+        return parse_date(value).isoformat()
+    if column.kind == "decimal":
+        return str(parse_decimal(value))
+    if column.kind == "integer":
+        number = parse_decimal(value)
+        if number != number.to_integral_value():
+            raise CellError(_("Write a whole number."))
+        return int(number)
+    if column.kind == "vocabulary":
+        return vocabularies.find(column.vocabulary, value).pk
+    if column.kind == "country":
+        code = _country_lookup().get(normalise(value))
+        if code is None:
+            raise CellError(_("“%(value)s” is not a country name or ISO code.") % {"value": value})
+        return code
+    if column.kind == "choice":
+        found = _choice_lookup(column.choices).get(normalise(value))
+        if found is None:
+            raise CellError(
+                _("“%(value)s” is not one of: %(choices)s.")
+                % {
+                    "value": value,
+                    "choices": ", ".join(str(label) for label in column.choices.labels),
+                }
+            )
+        return found
+    if column.kind == "code":
+        return str(value).strip().upper()
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # an HS code or IMO number typed as a number
+    return str(value).strip()

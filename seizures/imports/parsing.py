@@ -1,0 +1,325 @@
+"""Rows → one payload per case → the case validator.
+
+Rows that share a national reference form one case. Every case goes through
+``case_validate``, the very validator of the entry form; its error keys
+(``seizure_date``, ``lines-1-quantity``, ``route-0-country``…) are mapped back
+to the sheet, row and column the value came from.
+"""
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from django.utils.translation import gettext as _
+
+from ..forms import vocabulary_cache
+from ..models import Case, CommodityType
+from ..validation import CaseData, case_validate
+from .columns import (
+    CASE,
+    LINE,
+    ROUTE_KEYS,
+    CellError,
+    Column,
+    Vocabularies,
+    parse_cell,
+)
+from .reading import Workbook
+
+
+@dataclass(frozen=True)
+class Cell:
+    sheet: str
+    row: int
+    column: Column | None = None
+    index: int | None = None  # 0-based position of the column in the user's sheet
+
+
+@dataclass
+class RowError:
+    cell: Cell
+    message: str
+
+    def as_dict(self) -> dict:
+        return {
+            "sheet": self.cell.sheet,
+            "row": self.cell.row,
+            "column": str(self.cell.column.label) if self.cell.column else "",
+            "index": self.cell.index,
+            "message": self.message,
+        }
+
+
+@dataclass
+class CaseRows:
+    """One case of the file: its payload, and where each of its values came from."""
+
+    reference: str
+    first: Cell
+    payload: dict
+    rows: list[int] = field(default_factory=list)
+    cells: dict[str, Cell] = field(default_factory=dict)
+    # Error keys whose cell could not be read: the validator's "required" for them
+    # would only repeat the reading error.
+    unreadable: set[str] = field(default_factory=set)
+    errors: list[RowError] = field(default_factory=list)
+    data: CaseData | None = None
+    existing: Case | None = None
+
+
+@dataclass
+class Parsed:
+    cases: dict[str, CaseRows]
+    errors: list[RowError]
+    rows: int
+    summary: dict = field(default_factory=dict)
+
+
+def _reference_text(value) -> str:
+    """A national reference typed as a number (12345) reads as "12345", not "12345.0"."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value).strip()
+
+
+def _positions(sheet) -> dict[str, int]:
+    return {column.key: index for index, column in sheet.columns.items()}
+
+
+def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
+    cases: dict[str, CaseRows] = {}
+    errors: list[RowError] = []
+    sheet = workbook.cases
+    positions = _positions(sheet)
+    columns = list(sheet.columns.values())
+    rows = 0
+
+    def cell(row, column) -> Cell:
+        return Cell(sheet.name, row, column, positions.get(column.key))
+
+    reference_column = next(c for c in columns if c.key == "national_reference")
+    for number, values in sheet.rows:
+        rows += 1
+        reference = _reference_text(values.get("national_reference", ""))
+        if not reference:
+            errors.append(
+                RowError(
+                    cell(number, reference_column),
+                    _("Give the national reference of the case this row belongs to."),
+                )
+            )
+            continue
+        group = cases.get(reference)
+        first = group is None
+        if first:
+            group = cases[reference] = CaseRows(
+                reference=reference,
+                first=Cell(sheet.name, number),
+                payload={"national_reference": reference, "lines": [], "offenders": []},
+            )
+        group.rows.append(number)
+        line_index = len(group.payload["lines"])
+        line = {}
+        for column in columns:
+            if column.key == "national_reference":
+                continue
+            if column.level == CASE:
+                key = column.key
+                if first:
+                    group.cells[key] = cell(number, column)
+            else:
+                key = f"lines-{line_index}-{column.key}"
+                group.cells[key] = cell(number, column)
+            if column.key not in values:
+                continue
+            try:
+                value = parse_cell(column, values[column.key], vocabularies)
+            except CellError as error:
+                group.errors.append(RowError(cell(number, column), str(error)))
+                group.unreadable.add(key)
+                continue
+            if column.level == LINE:
+                line[column.key] = value
+            elif first:
+                group.payload[column.key] = value
+            elif group.payload.get(column.key) != value:
+                group.errors.append(
+                    RowError(
+                        cell(number, column),
+                        _(
+                            "This differs from the first row of case %(reference)s "
+                            "(row %(row)s): leave it empty or give the same value."
+                        )
+                        % {"reference": reference, "row": group.first.row},
+                    )
+                )
+        group.payload["lines"].append(line)
+
+    for group in cases.values():
+        _route(group, sheet.name, positions, columns)
+
+    if workbook.offenders is not None:
+        offenders = workbook.offenders
+        off_positions = _positions(offenders)
+        off_columns = list(offenders.columns.values())
+        for number, values in offenders.rows:
+            rows += 1
+            reference = _reference_text(values.get("national_reference", ""))
+            group = cases.get(reference)
+            if group is None:
+                column = next(c for c in off_columns if c.key == "national_reference")
+                errors.append(
+                    RowError(
+                        Cell(offenders.name, number, column, off_positions.get(column.key)),
+                        _("No case on the Cases sheet has the reference “%(reference)s”.")
+                        % {"reference": reference},
+                    )
+                )
+                continue
+            index = len(group.payload["offenders"])
+            offender = {}
+            for column in off_columns:
+                if column.key == "national_reference":
+                    continue
+                key = f"offenders-{index}-{column.key}"
+                here = Cell(offenders.name, number, column, off_positions.get(column.key))
+                group.cells[key] = here
+                if column.key not in values:
+                    continue
+                try:
+                    offender[column.key] = parse_cell(column, values[column.key], vocabularies)
+                except CellError as error:
+                    group.errors.append(RowError(here, str(error)))
+                    group.unreadable.add(key)
+            for column in off_columns:
+                if column.default is not None and f"offenders-{index}-{column.key}" not in (
+                    group.unreadable
+                ):
+                    offender.setdefault(column.key, column.default)
+            group.payload["offenders"].append(offender)
+            group.cells.setdefault(f"offenders-{index}-__all__", Cell(offenders.name, number))
+    return Parsed(cases=cases, errors=errors, rows=rows)
+
+
+def _route(group: CaseRows, sheet_name: str, positions: dict, columns: list[Column]) -> None:
+    """The three route columns → ordered route legs (departure, transits, destination)."""
+    by_key = {column.key: column for column in columns}
+    legs = []
+    for key in ROUTE_KEYS:
+        value = group.payload.pop(key, None)
+        if value is None:
+            continue
+        kind = "transit" if key == "transit" else key
+        for country in value if isinstance(value, list) else [value]:
+            group.cells[f"route-{len(legs)}-country"] = Cell(
+                sheet_name, group.first.row, by_key.get(key), positions.get(key)
+            )
+            legs.append({"kind": kind, "country": country})
+    group.payload["route"] = legs
+    departure = by_key.get("departure")
+    group.cells["route"] = Cell(sheet_name, group.first.row, departure, positions.get("departure"))
+
+
+def _cell_for(group: CaseRows, key: str) -> Cell:
+    if key in group.cells:
+        return group.cells[key]
+    if key.startswith("lines-") and key.count("-") == 2:
+        # A line's error that is not about one field: its first cell.
+        index = key.split("-")[1]
+        for name, cell in group.cells.items():
+            if name.startswith(f"lines-{index}-"):
+                return Cell(cell.sheet, cell.row)
+    return group.first
+
+
+def existing_cases(*, administration, references: list[str]) -> dict[str, Case]:
+    found = {}
+    for start in range(0, len(references), 1000):
+        for case in Case.objects.filter(
+            administration=administration, national_reference__in=references[start : start + 1000]
+        ):
+            found[case.national_reference] = case
+    return found
+
+
+def validate_cases(
+    parsed: Parsed,
+    *,
+    administration,
+    skip_existing: bool = False,
+    on_progress: Callable[[int], None] | None = None,
+) -> None:
+    """Run every case through the case validator; fills ``data``, ``existing``
+    and ``errors`` of each. With ``skip_existing`` the cases already known are
+    not validated (they will not be written)."""
+    existing = existing_cases(administration=administration, references=list(parsed.cases))
+    with vocabulary_cache():
+        _validate_each(parsed, existing, administration, skip_existing, on_progress)
+
+
+def _validate_each(parsed, existing, administration, skip_existing, on_progress) -> None:
+    done = 0
+    for group in parsed.cases.values():
+        group.existing = existing.get(group.reference)
+        done += len(group.rows)
+        if group.existing is not None and (skip_existing or not group.existing.is_editable):
+            continue
+        data, errors = case_validate(
+            payload=group.payload, administration=administration, instance=group.existing
+        )
+        for key, messages in errors.items():
+            if key in group.unreadable:
+                continue
+            cell = _cell_for(group, key)
+            for message in messages:
+                group.errors.append(RowError(cell, str(message)))
+        if not group.errors:
+            group.data = data
+        if on_progress is not None:
+            on_progress(done)
+    if on_progress is not None:
+        on_progress(done)
+
+
+def summarise(parsed: Parsed, vocabularies: Vocabularies) -> dict:
+    """What the import would do: cases and lines created, updated or skipped,
+    by commodity area."""
+    types = vocabularies.by_pk.get(CommodityType) or {}
+    summary = {
+        "cases_new": 0,
+        "cases_existing": 0,
+        "cases_locked": 0,
+        "lines_new": 0,
+        "lines_existing": 0,
+        "areas": {},
+        "locked": [],
+    }
+    for group in parsed.cases.values():
+        lines = group.payload["lines"]
+        if group.existing is not None and not group.existing.is_editable:
+            summary["cases_locked"] += 1
+            summary["locked"].append([group.reference, group.existing.reference])
+            continue
+        state = "new" if group.existing is None else "existing"
+        summary[f"cases_{state}"] += 1
+        summary[f"lines_{state}"] += len(lines)
+        areas_in_case = set()
+        for line in lines:
+            commodity = types.get(line.get("commodity_type"))
+            if commodity is None:
+                continue
+            area = summary["areas"].setdefault(
+                commodity.area.code,
+                {"label": str(commodity.area), "cases_new": 0, "cases_existing": 0, "lines": 0},
+            )
+            area["lines"] += 1
+            if commodity.area.code not in areas_in_case:
+                area[f"cases_{state}"] += 1
+                areas_in_case.add(commodity.area.code)
+    return summary
+
+
+def all_errors(parsed: Parsed) -> list[RowError]:
+    errors = list(parsed.errors)
+    for group in parsed.cases.values():
+        errors += group.errors
+    return sorted(errors, key=lambda e: (e.cell.sheet, e.cell.row, e.cell.index or 0))

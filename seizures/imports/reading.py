@@ -1,0 +1,300 @@
+"""Opening an uploaded file safely, and reading its rows.
+
+Every check that can refuse a whole file runs before any row is parsed: size,
+the zip directory (a zip bomb is refused on the sizes it declares, before any
+byte is inflated), macros, then the sheets. openpyxl reads in read-only mode
+with ``data_only``: cached values, never formulas evaluated; with defusedxml
+installed it refuses XML entity declarations (entity bombs).
+"""
+
+import csv
+import re
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.utils.translation import gettext as _
+
+from .columns import (
+    CASE_SHEET_COLUMNS,
+    OFFENDER_COLUMNS,
+    SHEET_CASES,
+    SHEET_OFFENDERS,
+    Column,
+    in_every_language,
+    normalise,
+)
+
+# Entries of a genuine workbook; a zip with far more is not one we made or Excel did.
+MAX_ZIP_ENTRIES = 2000
+# Text compresses well, but not a thousandfold.
+MAX_ZIP_RATIO = 200
+
+
+class FileRefused(Exception):
+    """The whole file is refused; ``message`` says why, in the user's language."""
+
+    def __init__(self, message: str):
+        super().__init__(message)
+        self.message = message
+
+
+@dataclass
+class Sheet:
+    """A sheet's header and rows: ``rows`` yields (row number, {column key: value})."""
+
+    name: str
+    columns: dict[int, Column]
+    rows: Iterator[tuple[int, dict]]
+    missing: list[Column] = field(default_factory=list)
+
+
+def file_kind(name: str, head: bytes) -> str:
+    """ "xlsx" or "csv", from the content, not only the name."""
+    lower = name.lower()
+    if lower.endswith((".xlsm", ".xltm", ".xlsb")):
+        raise FileRefused(_("Macro-enabled workbooks are refused: save the file as .xlsx."))
+    if head.startswith(b"PK\x03\x04"):
+        return "xlsx"
+    if lower.endswith(".xls") or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise FileRefused(
+            _("Old Excel files (.xls) are not accepted: save the file as .xlsx or CSV.")
+        )
+    if lower.endswith((".csv", ".txt")):
+        return "csv"
+    raise FileRefused(_("This is not an Excel workbook (.xlsx) or a CSV file."))
+
+
+def check_size(size: int) -> None:
+    if size > settings.UPLOAD_MAX_BYTES:
+        raise FileRefused(
+            _("The file is larger than %(limit)s MB.")
+            % {"limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
+        )
+    if size == 0:
+        raise FileRefused(_("The file is empty."))
+
+
+def check_zip(path: Path) -> None:
+    """The zip directory, before anything is inflated."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError):
+        raise FileRefused(_("This file is not a valid .xlsx workbook.")) from None
+    names = {entry.filename for entry in entries}
+    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
+        raise FileRefused(_("This file is not a valid .xlsx workbook."))
+    if any(name.lower().endswith("vbaproject.bin") for name in names):
+        raise FileRefused(_("Macro-enabled workbooks are refused: save the file as .xlsx."))
+    total = sum(entry.file_size for entry in entries)
+    suspicious = any(
+        entry.file_size > 1024 * 1024
+        and entry.file_size > MAX_ZIP_RATIO * max(entry.compress_size, 1)
+        for entry in entries
+    )
+    if len(entries) > MAX_ZIP_ENTRIES or total > settings.UPLOAD_MAX_UNZIPPED_BYTES or suspicious:
+        raise FileRefused(
+            _("This file would expand to far more than its size (a “zip bomb”): it is refused.")
+        )
+    with zipfile.ZipFile(path) as archive:
+        content_types = archive.read("[Content_Types].xml")
+    if b"macroEnabled" in content_types:
+        raise FileRefused(_("Macro-enabled workbooks are refused: save the file as .xlsx."))
+
+
+def _merged_ranges(path: Path, sheet_xml: str) -> list[str]:
+    """The merged cells of a sheet, read from its XML as a stream (read-only
+    openpyxl does not report them)."""
+    found, tail = [], b""
+    with zipfile.ZipFile(path) as archive, archive.open(sheet_xml) as stream:
+        while chunk := stream.read(1 << 20):
+            data = tail + chunk
+            found += re.findall(rb'<(?:\w+:)?mergeCell ref="([A-Z]+\d+:[A-Z]+\d+)"', data)
+            tail = data[-200:]
+    return sorted({ref.decode() for ref in found})
+
+
+def _match_header(values: list, columns: list[Column], sheet_name: str) -> dict[int, Column]:
+    by_text = {}
+    for column in columns:
+        by_text[normalise(column.key)] = column
+        for text in in_every_language(column.label):
+            by_text.setdefault(text, column)
+    found, unknown = {}, []
+    for index, value in enumerate(values):
+        if value is None or str(value).strip() == "":
+            continue
+        column = by_text.get(normalise(value))
+        if column is None:
+            unknown.append(str(value).strip())
+        elif column in found.values():
+            raise FileRefused(
+                _("The sheet “%(sheet)s” has the column “%(column)s” twice.")
+                % {"sheet": sheet_name, "column": value}
+            )
+        else:
+            found[index] = column
+    missing = [column for column in columns if column.required and column not in found.values()]
+    if unknown or missing:
+        problems = []
+        if missing:
+            problems.append(
+                _("missing columns: %(columns)s")
+                % {"columns": ", ".join(f"“{column.label}”" for column in missing)}
+            )
+        if unknown:
+            problems.append(
+                _("columns not in the template (renamed?): %(columns)s")
+                % {"columns": ", ".join(f"“{name}”" for name in unknown)}
+            )
+        raise FileRefused(
+            _("The sheet “%(sheet)s” does not have the template's columns: %(problems)s.")
+            % {"sheet": sheet_name, "problems": "; ".join(problems)}
+        )
+    return found
+
+
+def refusal_for(error: Exception) -> FileRefused:
+    """The message for a workbook that openpyxl (with defusedxml) could not read."""
+    from defusedxml import DefusedXmlException
+
+    while error is not None:
+        if isinstance(error, DefusedXmlException):
+            return FileRefused(
+                _("The workbook declares XML entities (an “entity bomb”): it is refused.")
+            )
+        error = error.__cause__ or error.__context__
+    return FileRefused(_("This file is not a valid .xlsx workbook."))
+
+
+def _is_blank(value) -> bool:
+    return value is None or (isinstance(value, str) and not value.strip())
+
+
+def _rows(raw_rows, columns: dict[int, Column], limit: int) -> Iterator[tuple[int, dict]]:
+    """Non-blank rows as {key: value}; blank rows (trailing ones too) are skipped."""
+    seen = 0
+    for number, values in raw_rows:
+        row = {
+            column.key: values[index]
+            for index, column in columns.items()
+            if index < len(values) and not _is_blank(values[index])
+        }
+        if not row:
+            continue
+        seen += 1
+        if seen > limit:
+            raise FileRefused(
+                _("The file has more than %(limit)s rows: split it into smaller files.")
+                % {"limit": limit}
+            )
+        yield number, row
+
+
+@dataclass
+class Workbook:
+    cases: Sheet
+    offenders: Sheet | None
+    close: callable
+
+
+def _find_sheet(names: list[str], title) -> str | None:
+    wanted = in_every_language(title)
+    for name in names:
+        if normalise(name) in wanted:
+            return name
+    return None
+
+
+def open_xlsx(path: Path) -> Workbook:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except Exception as error:
+        raise refusal_for(error) from None
+    names = book.sheetnames
+    cases_name = _find_sheet(names, SHEET_CASES) or names[0]
+    limit = settings.UPLOAD_MAX_ROWS
+
+    def sheet(name, columns) -> Sheet:
+        worksheet = book[name]
+        xml_path = getattr(worksheet, "_worksheet_path", None)
+        merged = _merged_ranges(path, xml_path.lstrip("/")) if xml_path else []
+        if merged:
+            raise FileRefused(
+                _("The sheet “%(sheet)s” has merged cells (%(cells)s): unmerge them.")
+                % {"sheet": name, "cells": ", ".join(merged[:5])}
+            )
+        raw = worksheet.iter_rows(values_only=True)
+        header = next(raw, None)
+        if header is None:
+            raise FileRefused(_("The sheet “%(sheet)s” is empty.") % {"sheet": name})
+        found = _match_header(list(header), columns, name)
+        return Sheet(name, found, _rows(enumerate(raw, start=2), found, limit))
+
+    offenders_name = _find_sheet(names, SHEET_OFFENDERS)
+    try:
+        return Workbook(
+            cases=sheet(cases_name, CASE_SHEET_COLUMNS),
+            offenders=sheet(offenders_name, OFFENDER_COLUMNS) if offenders_name else None,
+            close=book.close,
+        )
+    except Exception:
+        book.close()
+        raise
+
+
+def open_csv(path: Path) -> Workbook:
+    """UTF-8 with or without BOM, comma- or semicolon-separated (as Excel writes
+    it in French or Spanish settings); the columns of the Cases sheet."""
+    handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by Workbook)
+    try:
+        first = handle.readline()
+        handle.seek(0)
+    except UnicodeDecodeError:
+        handle.close()
+        raise FileRefused(_("The CSV file is not in UTF-8: save it as “CSV UTF-8”.")) from None
+    delimiter = ";" if first.count(";") > first.count(",") else ","
+    reader = csv.reader(handle, delimiter=delimiter)
+
+    def raw_rows():
+        try:
+            yield from enumerate(reader, start=2)
+        except UnicodeDecodeError:
+            raise FileRefused(_("The CSV file is not in UTF-8: save it as “CSV UTF-8”.")) from None
+        except csv.Error:
+            raise FileRefused(_("The CSV file cannot be read: check its quotes.")) from None
+
+    try:
+        header = next(reader, None)
+    except (UnicodeDecodeError, csv.Error):
+        handle.close()
+        raise FileRefused(_("The CSV file is not in UTF-8: save it as “CSV UTF-8”.")) from None
+    if not header:
+        handle.close()
+        raise FileRefused(_("The file is empty."))
+    name = str(SHEET_CASES)
+    try:
+        found = _match_header(header, CASE_SHEET_COLUMNS, name)
+    except FileRefused:
+        handle.close()
+        raise
+    sheet = Sheet(name, found, _rows(raw_rows(), found, settings.UPLOAD_MAX_ROWS))
+    return Workbook(cases=sheet, offenders=None, close=handle.close)
+
+
+def open_upload(path: Path, name: str) -> tuple[str, Workbook]:
+    """Check the file and open it for reading: (kind, workbook). Raises FileRefused."""
+    size = path.stat().st_size
+    check_size(size)
+    with open(path, "rb") as handle:
+        head = handle.read(8)
+    kind = file_kind(name, head)
+    if kind == "xlsx":
+        check_zip(path)
+        return kind, open_xlsx(path)
+    return kind, open_csv(path)

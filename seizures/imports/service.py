@@ -1,0 +1,316 @@
+"""Bulk upload: store → check and preview (worker) → confirm → import (worker).
+
+The import writes every case of the file in one transaction or none of them;
+an upload that failed half-way can be confirmed again. Cases are identified by
+the administration's national reference, so a re-upload updates them.
+"""
+
+import contextlib
+import hashlib
+import shutil
+import tempfile
+from datetime import timedelta
+from pathlib import Path
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import ApiKey, AuditAction, AuditOutcome, Role, User
+from accounts.services import audit_event_create
+
+from .. import tasks
+from ..models import CaseSource, Upload, UploadExisting, UploadStatus
+from ..services.cases import cases_save_many
+from . import snapshot
+from .columns import Vocabularies
+from .error_workbook import error_workbook_build
+from .parsing import Parsed, all_errors, parse_workbook, summarise, validate_cases
+from .reading import FileRefused, check_size, open_upload, refusal_for
+
+PROGRESS_EVERY = 250
+UPLOADERS = (Role.NATIONAL_ADMIN,)
+
+
+def _check_uploader(user: User, api_key: ApiKey | None) -> None:
+    if api_key is not None:
+        if api_key.administration_id != user.administration_id:
+            raise PermissionDenied
+        return
+    if user.role not in UPLOADERS:
+        raise PermissionDenied
+
+
+def _audit(action: str, *, upload: Upload, request=None, outcome=AuditOutcome.SUCCESS, **details):
+    audit_event_create(
+        action=action,
+        request=request,
+        actor=upload.user,
+        administration=upload.administration,
+        target=upload,
+        outcome=outcome,
+        details={"file": upload.original_name, "sha256": upload.sha256, **details},
+    )
+
+
+@transaction.atomic
+def upload_create(
+    *,
+    user: User,
+    file,
+    api_key: ApiKey | None = None,
+    request: HttpRequest | None = None,
+) -> Upload:
+    """Store the file and queue its check. ``file``: an UploadedFile."""
+    _check_uploader(user, api_key)
+    check_size(file.size)
+    digest = hashlib.sha256()
+    for chunk in file.chunks():
+        digest.update(chunk)
+    file.seek(0)
+    name = Path(file.name or "upload").name[-200:]
+    upload = Upload(
+        administration=user.administration,
+        user=user,
+        api_key=api_key,
+        original_name=name,
+        size=file.size,
+        sha256=digest.hexdigest(),
+    )
+    suffix = Path(name).suffix.lower()[:6] or ".bin"
+    upload.file.save(f"upload{suffix}", file, save=False)
+    upload.save()
+    _audit(AuditAction.UPLOAD_CREATED, upload=upload, request=request, size=upload.size)
+    tasks.check_upload.delay_on_commit(upload.pk)
+    return upload
+
+
+@contextlib.contextmanager
+def _local_copy(upload: Upload):
+    """A path to the stored file (a temporary copy when storage is remote)."""
+    try:
+        path = Path(upload.file.path)
+    except NotImplementedError:
+        path = None
+    if path is not None:
+        yield path
+        return
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / Path(upload.file.name).name
+        with upload.file.open("rb") as source, open(path, "wb") as target:
+            shutil.copyfileobj(source, target)
+        yield path
+
+
+def _progress(upload: Upload):
+    def report(done: int) -> None:
+        if done - report.last >= PROGRESS_EVERY or done == upload.rows_total:
+            Upload.objects.filter(pk=upload.pk).update(rows_done=done)
+            report.last = done
+
+    report.last = 0
+    return report
+
+
+def _read_and_validate(upload: Upload, path: Path, *, skip_existing: bool) -> tuple[str, Parsed]:
+    kind, workbook = open_upload(path, upload.original_name)
+    try:
+        vocabularies = Vocabularies()
+        parsed = parse_workbook(workbook, vocabularies)
+    except FileRefused:
+        raise
+    except Exception as error:
+        # XML that defusedxml refused, or broken, met while reading the rows.
+        if kind != "xlsx":
+            raise
+        raise refusal_for(error) from error
+    finally:
+        workbook.close()
+    if not parsed.cases and not parsed.errors:
+        raise FileRefused(_("The file has no rows of cases."))
+    upload.rows_total, upload.rows_done = parsed.rows, 0
+    Upload.objects.filter(pk=upload.pk).update(rows_total=parsed.rows, rows_done=0)
+    validate_cases(
+        parsed,
+        administration=upload.administration,
+        skip_existing=skip_existing,
+        on_progress=_progress(upload),
+    )
+    parsed.summary = summarise(parsed, vocabularies)
+    return kind, parsed
+
+
+def _refuse(upload: Upload, message: str) -> Upload:
+    upload.status, upload.message = UploadStatus.FAILED, message
+    upload.finished_at = timezone.now()
+    upload.save(update_fields=["status", "message", "finished_at"])
+    _audit(AuditAction.UPLOAD_FAILED, upload=upload, outcome=AuditOutcome.FAILURE, reason=message)
+    return upload
+
+
+def upload_check(*, upload: Upload) -> Upload:
+    """Check, parse and validate the file; store the preview, the errors and the
+    error workbook. Idempotent: only an upload being checked is checked."""
+    if upload.status != UploadStatus.CHECKING:
+        return upload
+    with translation.override(upload.user.language), _local_copy(upload) as path:
+        try:
+            kind, parsed = _read_and_validate(upload, path, skip_existing=False)
+        except FileRefused as refused:
+            return _refuse(upload, refused.message)
+        errors = [error.as_dict() for error in all_errors(parsed)]
+        upload.summary = parsed.summary
+        upload.errors, upload.error_count = errors, len(errors)
+        upload.rows_done = upload.rows_total
+        upload.checked_at = timezone.now()
+        if errors:
+            upload.status = UploadStatus.INVALID
+            content = error_workbook_build(path=path, kind=kind, errors=errors)
+            stem = Path(upload.original_name).stem[:80]
+            upload.error_file.save(
+                _("%(name)s-errors.xlsx") % {"name": stem}, ContentFile(content), save=False
+            )
+        else:
+            upload.status = UploadStatus.AWAITING
+            groups = [group for group in parsed.cases.values() if group.data is not None]
+            upload.validated.save(
+                "validated.json.gz", ContentFile(snapshot.dump(groups)), save=False
+            )
+    upload.save()
+    return upload
+
+
+def _import_abandoned(upload: Upload) -> bool:
+    """Importing for longer than a task may run: its worker was killed and the
+    task was not delivered again. Its transaction wrote nothing."""
+    limit = timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT)
+    return (
+        upload.status == UploadStatus.IMPORTING
+        and upload.confirmed_at is not None
+        and timezone.now() - upload.confirmed_at > limit
+    )
+
+
+def upload_can_confirm(upload: Upload) -> bool:
+    """Checked without errors, and not imported yet (a failed or abandoned
+    import may be tried again)."""
+    failed = (
+        upload.status == UploadStatus.FAILED
+        and upload.checked_at is not None
+        and upload.error_count == 0
+    )
+    return upload.status == UploadStatus.AWAITING or failed or _import_abandoned(upload)
+
+
+@transaction.atomic
+def upload_confirm(
+    *, upload: Upload, user: User, existing: str, request: HttpRequest | None = None
+) -> Upload:
+    upload = Upload.objects.select_for_update().get(pk=upload.pk)
+    if upload.administration_id != user.administration_id:
+        raise PermissionDenied
+    if not upload_can_confirm(upload):
+        raise PermissionDenied(_("This upload cannot be imported in its current state."))
+    upload.existing = UploadExisting(existing)
+    upload.status, upload.message = UploadStatus.IMPORTING, ""
+    upload.confirmed_at = timezone.now()
+    upload.save(update_fields=["existing", "status", "message", "confirmed_at"])
+    _audit(AuditAction.UPLOAD_CONFIRMED, upload=upload, request=request, existing=existing)
+    tasks.import_upload.delay_on_commit(upload.pk)
+    return upload
+
+
+@transaction.atomic
+def upload_cancel(*, upload: Upload, user: User, request: HttpRequest | None = None) -> Upload:
+    upload = Upload.objects.select_for_update().get(pk=upload.pk)
+    if upload.administration_id != user.administration_id:
+        raise PermissionDenied
+    if upload.status not in (UploadStatus.INVALID, UploadStatus.AWAITING, UploadStatus.FAILED):
+        raise PermissionDenied(_("This upload cannot be cancelled in its current state."))
+    upload.status, upload.finished_at = UploadStatus.CANCELLED, timezone.now()
+    upload.save(update_fields=["status", "finished_at"])
+    _audit(AuditAction.UPLOAD_CANCELLED, upload=upload, request=request)
+    return upload
+
+
+def upload_import(*, upload: Upload) -> Upload:
+    """Read and validate the file again (cases may have changed since the
+    preview), then write every case in one transaction. Idempotent: a worker
+    killed mid-import left nothing behind, and the redelivered task starts over."""
+    if upload.status != UploadStatus.IMPORTING:
+        return upload
+    user = upload.user
+    source = CaseSource.API if upload.api_key_id else CaseSource.UPLOAD
+    skip_existing = upload.existing == UploadExisting.SKIP
+    with translation.override(user.language), _local_copy(upload) as path:
+        items = _validated_items(upload, skip_existing=skip_existing)
+        if items is None:
+            # Validate the file again: something changed since the preview.
+            try:
+                _kind, parsed = _read_and_validate(upload, path, skip_existing=skip_existing)
+            except FileRefused as refused:
+                return _refuse(upload, refused.message)
+            errors = [error.as_dict() for error in all_errors(parsed)]
+            if errors:
+                upload.status, upload.errors, upload.error_count = (
+                    UploadStatus.INVALID,
+                    errors,
+                    len(errors),
+                )
+                upload.save(update_fields=["status", "errors", "error_count"])
+                return upload
+            upload.summary = parsed.summary
+            items = [
+                (group.data, group.existing)
+                for group in parsed.cases.values()
+                if group.data is not None
+            ]
+        try:
+            created, updated = cases_save_many(
+                user=user, items=items, source=source, details={"upload": upload.pk}
+            )
+        except Exception:
+            upload.status = UploadStatus.FAILED
+            upload.message = _("The import failed and nothing was written. You can try again.")
+            upload.save(update_fields=["status", "message"])
+            _audit(AuditAction.UPLOAD_FAILED, upload=upload, outcome=AuditOutcome.FAILURE)
+            raise
+    upload.status, upload.finished_at = UploadStatus.DONE, timezone.now()
+    upload.rows_done = upload.rows_total
+    upload.result = {
+        "created": [case.reference for case in created],
+        "updated": [case.reference for case in updated],
+    }
+    upload.save()
+    _audit(
+        AuditAction.UPLOAD_IMPORTED,
+        upload=upload,
+        created=len(created),
+        updated=len(updated),
+    )
+    return upload
+
+
+def _validated_items(upload: Upload, *, skip_existing: bool):
+    """The cases validated by the check, if nothing they depend on has changed."""
+    if not upload.validated:
+        return None
+    try:
+        with upload.validated.open("rb") as stored:
+            content = stored.read()
+        return snapshot.load(
+            content, administration=upload.administration, skip_existing=skip_existing
+        )
+    except (snapshot.Stale, OSError, ValueError, KeyError):
+        return None
+
+
+def upload_fail(*, upload_id: int, message: str) -> None:
+    """A task crashed outside the paths above."""
+    Upload.objects.filter(
+        pk=upload_id, status__in=(UploadStatus.CHECKING, UploadStatus.IMPORTING)
+    ).update(status=UploadStatus.FAILED, message=message[:500])

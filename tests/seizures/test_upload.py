@@ -1,0 +1,627 @@
+"""Bulk upload: template → upload → check and preview → confirm → import."""
+
+import io
+import zipfile
+
+import openpyxl
+import pytest
+from django.urls import reverse
+from django.utils import translation
+
+from accounts.models import AuditAction, AuditEvent, Role
+from seizures import services
+from seizures.imports import service
+from seizures.models import Case, CaseChange, CaseSource, CommodityType, Upload, UploadStatus
+from seizures.validation import case_validate
+
+from .uploads import CASE_ROW, as_file, case_rows, filled_template
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+def upload_file(user, content, capture, name="cases.xlsx"):
+    # The request's language is active when a page calls the service.
+    with translation.override("en"), capture(execute=True):
+        upload = service.upload_create(user=user, file=as_file(content, name))
+    upload.refresh_from_db()
+    return upload
+
+
+def confirm(upload, user, capture, existing="update"):
+    with capture(execute=True):
+        service.upload_confirm(upload=upload, user=user, existing=existing)
+    upload.refresh_from_db()
+    return upload
+
+
+def full_row(**changes):
+    return {
+        **CASE_ROW,
+        "place": "Roissy",
+        "concealment_methods": "IN_LUGGAGE; ON_BODY",
+        "departure": "CO",
+        "transit": "PA; ES",
+        "destination": "FR",
+        "narrative": "Hidden in banana boxes",
+        "estimated_value": "1 250,50",
+        "currency": "eur",
+        **changes,
+    }
+
+
+def test_a_template_filled_by_openpyxl_round_trips_to_the_same_cases(
+    national_admin, django_capture_on_commit_callbacks
+):
+    rows = [
+        full_row(),
+        {
+            "national_reference": "FR-1",
+            "commodity_type": "CANNABIS_RESIN",
+            "quantity": 3,
+            "unit": "KG",
+        },
+    ]
+    offenders = [
+        {
+            "national_reference": "FR-1",
+            "role": "courier",
+            "nationality": "CO",
+            "gender": "male",
+            "age_range": "26-35",
+        }
+    ]
+    upload = upload_file(
+        national_admin, filled_template(rows, offenders), django_capture_on_commit_callbacks
+    )
+    assert upload.errors == [] and upload.status == UploadStatus.AWAITING, upload.message
+    assert upload.summary["cases_new"] == 1 and upload.summary["lines_new"] == 2
+    assert upload.summary["areas"]["DRUGS"]["lines"] == 2
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.DONE
+
+    case = Case.objects.get(national_reference="FR-1")
+    assert upload.result["created"] == [case.reference]
+    assert case.source == CaseSource.UPLOAD and case.created_by == national_admin
+    assert [leg.country.code for leg in case.route_legs.all()] == ["CO", "PA", "ES", "FR"]
+    assert {m.code for m in case.concealment_methods.all()} == {"IN_LUGGAGE", "ON_BODY"}
+    lines = list(case.lines.order_by("id"))
+    assert str(lines[0].quantity) == "12.500" and str(lines[0].normalised_quantity) == "12.500000"
+    assert str(lines[0].estimated_value) == "1250.50" and lines[0].currency == "EUR"
+    assert case.offenders.get().role == "courier"
+    assert CaseChange.objects.filter(case=case, action="created").exists()
+    assert AuditEvent.objects.filter(
+        action=AuditAction.CASE_CREATED, object_id=str(case.pk)
+    ).exists()
+    assert AuditEvent.objects.filter(action=AuditAction.UPLOAD_IMPORTED).exists()
+
+    # The derived fields are exactly what the entry form's path writes.
+    payload = {
+        "national_reference": "FR-2",
+        "seizure_date": "2026-03-14",
+        "country": "FR",
+        "place": "Roissy",
+        "transport_mode": case.transport_mode_id,
+        "detection_method": case.detection_method_id,
+        "concealment_methods": [m.pk for m in case.concealment_methods.all()],
+        "narrative": "Hidden in banana boxes",
+        "lines": [
+            {
+                k: getattr(line, f"{k}_id", None) or getattr(line, k)
+                for k in ("commodity_type", "quantity", "unit", "estimated_value", "currency")
+            }
+            for line in lines
+        ],
+        "route": [{"kind": leg.kind, "country": leg.country.code} for leg in case.route_legs.all()],
+        "offenders": [
+            {"role": "courier", "nationality": "CO", "gender": "male", "age_range": "26-35"}
+        ],
+    }
+    data, errors = case_validate(payload=payload, administration=national_admin.administration)
+    assert errors == {}
+    by_form = services.case_create(user=national_admin, data=data)
+    for name in services.DERIVED_FIELDS:
+        assert getattr(by_form, name) == getattr(case, name), name
+    assert case.quality_score > 0 and "banana" in case.search_text
+
+
+@pytest.mark.parametrize(
+    ("language", "labels"),
+    [
+        ("fr", {"transport_mode": "Avion - passagers", "unit": "kg", "country": "France"}),
+        ("ar", {"country": "فرنسا"}),
+    ],
+)
+def test_labels_in_french_and_arabic_are_accepted(
+    national_admin, django_capture_on_commit_callbacks, language, labels
+):
+    from seizures.models import CommodityType, DetectionMethod, TransportMode
+
+    with translation.override(language):
+        commodity = CommodityType.objects.get(code="COCAINE")
+        detection = DetectionMethod.objects.get(code="DETECTOR_DOG")
+        transport = TransportMode.objects.get(code="AIR_PASSENGER")
+        row = {
+            **CASE_ROW,
+            "commodity_type": commodity.label.upper(),
+            "detection_method": str(detection),
+            "transport_mode": str(transport),
+            "seizure_date": "14/03/2026",
+            **{k: v for k, v in labels.items() if k == "country"},
+        }
+    upload = upload_file(
+        national_admin,
+        filled_template([row], language=language),
+        django_capture_on_commit_callbacks,
+    )
+    assert upload.errors == [], upload.errors
+    assert upload.status == UploadStatus.AWAITING
+
+
+def test_accents_and_case_do_not_matter(national_admin, django_capture_on_commit_callbacks):
+    with translation.override("fr"):
+        label = CommodityType.objects.get(code="COUNTERFEIT_PHARMACEUTICALS").label
+    plain = label.replace("é", "e").replace("è", "e").lower()
+    row = {
+        **CASE_ROW,
+        "commodity_type": plain,
+        "seizure_date": "14.03.2026",
+        "quantity": 7,
+        "unit": "PIECE",
+    }
+    upload = upload_file(national_admin, filled_template([row]), django_capture_on_commit_callbacks)
+    assert upload.errors == []
+
+
+def test_semicolon_csv_with_bom_is_accepted(national_admin, django_capture_on_commit_callbacks):
+    with translation.override("fr"):
+        content = (
+            "\ufeffRéférence nationale;Date de la saisie;Pays de la saisie;Mode de transport;"
+            "Méthode de détection;Marchandise;Quantité;Unité\r\n"
+            "FR-9;14/03/2026;France;AIR_PASSENGER;DETECTOR_DOG;Cocaïne;12,5;kg\r\n"
+            ";;;;;;;\r\n"
+        )
+    upload = upload_file(
+        national_admin, content.encode("utf-8"), django_capture_on_commit_callbacks, "cas.csv"
+    )
+    assert upload.errors == [] and upload.status == UploadStatus.AWAITING, (
+        upload.message,
+        upload.errors,
+    )
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert str(Case.objects.get(national_reference="FR-9").lines.get().quantity) == "12.500"
+
+
+def _zip_bomb() -> bytes:
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("[Content_Types].xml", "<Types/>")
+        archive.writestr("xl/workbook.xml", "<workbook/>")
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (60 * 1024 * 1024))
+    return out.getvalue()
+
+
+def _with_part(name, content) -> bytes:
+    source = zipfile.ZipFile(io.BytesIO(filled_template([CASE_ROW])))
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as archive:
+        for item in source.infolist():
+            data = source.read(item.filename)
+            if item.filename == name:
+                data = content(data)
+            archive.writestr(item.filename, data)
+        if name not in source.namelist():
+            archive.writestr(name, content(b""))
+    return out.getvalue()
+
+
+def _entity_bomb(data: bytes) -> bytes:
+    return (
+        b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "aaaaaaaaaa">'
+        b'<!ENTITY b "&a;&a;&a;&a;&a;&a;&a;&a;&a;&a;">]>' + data.split(b"?>", 1)[-1]
+    )
+
+
+def _merged() -> bytes:
+    book = openpyxl.load_workbook(io.BytesIO(filled_template([CASE_ROW, CASE_ROW])))
+    book.worksheets[0].merge_cells("A2:A3")
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _renamed() -> bytes:
+    book = openpyxl.load_workbook(io.BytesIO(filled_template([CASE_ROW])))
+    book.worksheets[0]["B1"] = "When"
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def _empty() -> bytes:
+    book = openpyxl.Workbook()
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+@pytest.mark.parametrize(
+    ("name", "content", "message"),
+    [
+        ("big.xlsx", lambda: b"PK\x03\x04" + b"0" * (1024 * 1024 + 10), "larger than 1 MB"),
+        ("fake.xlsx", lambda: b"PK\x03\x04 this is not a zip at all", "not a valid .xlsx"),
+        ("notes.pdf", lambda: b"%PDF-1.4", "not an Excel workbook"),
+        ("bomb.xlsx", _zip_bomb, "zip bomb"),
+        ("macro.xlsm", lambda: filled_template([CASE_ROW]), "Macro-enabled"),
+        ("macro.xlsx", lambda: _with_part("xl/vbaProject.bin", lambda data: b"x"), "Macro-enabled"),
+        (
+            "entities.xlsx",
+            lambda: _with_part("xl/worksheets/sheet1.xml", _entity_bomb),
+            "entity bomb",
+        ),
+        ("merged.xlsx", _merged, "merged cells (A2:A3)"),
+        ("renamed.xlsx", _renamed, "“Date of seizure”"),
+        ("empty.xlsx", _empty, "is empty"),
+        ("blank.xlsx", lambda: filled_template([]), "no rows"),
+        ("latin1.csv", lambda: "Référence;Date\n".encode("latin-1"), "UTF-8"),
+    ],
+)
+def test_hostile_or_broken_files_are_refused_with_a_message_and_nothing_written(
+    national_admin, django_capture_on_commit_callbacks, settings, name, content, message
+):
+    settings.UPLOAD_MAX_BYTES = 1024 * 1024
+    settings.UPLOAD_MAX_UNZIPPED_BYTES = 50 * 1024 * 1024
+    try:
+        upload = upload_file(national_admin, content(), django_capture_on_commit_callbacks, name)
+    except service.FileRefused as refused:  # refused before anything is stored
+        assert message in refused.message
+        assert not Upload.objects.exists()
+    else:
+        assert upload.status == UploadStatus.FAILED
+        assert message in upload.message, upload.message
+        assert not service.upload_can_confirm(upload)
+    assert not Case.objects.exists()
+
+
+def test_the_row_limit_is_enforced(national_admin, django_capture_on_commit_callbacks, settings):
+    settings.UPLOAD_MAX_ROWS = 3
+    upload = upload_file(
+        national_admin, filled_template(case_rows(4)), django_capture_on_commit_callbacks
+    )
+    assert upload.status == UploadStatus.FAILED and "more than 3 rows" in upload.message
+
+
+def test_formulas_are_read_as_values_never_evaluated(
+    national_admin, django_capture_on_commit_callbacks
+):
+    book = openpyxl.load_workbook(io.BytesIO(filled_template([CASE_ROW])))
+    book.worksheets[0]["D2"] = '=HYPERLINK("http://example.org","x")'  # no cached value
+    out = io.BytesIO()
+    book.save(out)
+    upload = upload_file(national_admin, out.getvalue(), django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.AWAITING
+
+
+def test_a_batch_whose_last_row_is_bad_writes_nothing_and_marks_the_cell(
+    national_admin, django_capture_on_commit_callbacks
+):
+    rows = case_rows(5)
+    rows[-1]["quantity"] = "a lot"
+    rows[-1]["unit"] = "bushels"
+    upload = upload_file(national_admin, filled_template(rows), django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.INVALID
+    assert {(e["row"], e["column"]) for e in upload.errors} == {(6, "Quantity"), (6, "Unit")}
+    assert "Write a number." in {e["message"] for e in upload.errors}
+    assert not service.upload_can_confirm(upload)
+    assert not Case.objects.exists()
+
+    book = openpyxl.load_workbook(io.BytesIO(upload.error_file.read()))
+    sheet = book.worksheets[0]
+    positions = {cell.value.rstrip(" *"): cell.column_letter for cell in sheet[1] if cell.value}
+    bad = sheet[f"{positions['Quantity']}6"]
+    assert bad.comment is not None and "Write a number." in bad.comment.text
+    assert bad.fill.start_color.rgb.endswith("FFC7CE")
+    assert sheet[f"{positions['Quantity']}5"].comment is None
+
+
+def test_validator_errors_are_given_by_row_and_column_in_the_users_language(
+    national_admin, django_capture_on_commit_callbacks
+):
+    national_admin.language = "fr"
+    national_admin.save()
+    rows = case_rows(2)
+    rows[1]["seizure_date"] = "2099-01-01"
+    upload = upload_file(national_admin, filled_template(rows), django_capture_on_commit_callbacks)
+    assert upload.errors == [
+        {
+            "sheet": "Cases",
+            "row": 3,
+            "column": "Date de la saisie",
+            "index": 1,
+            "message": "La date de la saisie ne peut pas se situer dans le futur.",
+        }
+    ]
+
+
+def test_a_task_killed_mid_import_writes_nothing_and_can_be_retried(
+    national_admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    from seizures.services import cases as case_services
+
+    monkeypatch.setattr(case_services, "CHUNK", 3)
+    upload = upload_file(
+        national_admin, filled_template(case_rows(6, 2)), django_capture_on_commit_callbacks
+    )
+    real, calls = case_services._write_chunk, []
+
+    def crash_after_half(**kwargs):
+        calls.append(1)
+        if len(calls) == 2:
+            raise ConnectionError("the database connection was lost")
+        return real(**kwargs)
+
+    monkeypatch.setattr(case_services, "_write_chunk", crash_after_half)
+    with pytest.raises(ConnectionError):
+        confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.FAILED and "nothing was written" in upload.message
+    assert not Case.objects.exists()
+    assert service.upload_can_confirm(upload)
+
+    monkeypatch.setattr(case_services, "_write_chunk", real)
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.DONE
+    assert Case.objects.count() == 6
+
+
+def test_re_upload_updates_rather_than_duplicates(
+    national_admin, django_capture_on_commit_callbacks
+):
+    first = upload_file(
+        national_admin, filled_template(case_rows(3)), django_capture_on_commit_callbacks
+    )
+    confirm(first, national_admin, django_capture_on_commit_callbacks)
+    references = set(Case.objects.values_list("reference", flat=True))
+
+    rows = case_rows(4)
+    rows[0]["quantity"] = "99"
+    second = upload_file(national_admin, filled_template(rows), django_capture_on_commit_callbacks)
+    assert second.summary["cases_new"] == 1 and second.summary["cases_existing"] == 3
+    confirm(second, national_admin, django_capture_on_commit_callbacks)
+    assert Case.objects.count() == 4
+    assert references <= set(Case.objects.values_list("reference", flat=True))
+    case = Case.objects.get(national_reference="FR-0")
+    assert str(case.lines.get().quantity) == "99.000"
+    assert case.lines.count() == 1
+    assert CaseChange.objects.filter(case=case, action="edited").exists()
+    assert len(second.result["updated"]) == 3
+
+    skipped = [*rows, {**CASE_ROW, "national_reference": "FR-new"}]
+    skipped[0]["quantity"] = "5"
+    third = upload_file(
+        national_admin, filled_template(skipped), django_capture_on_commit_callbacks
+    )
+    confirm(third, national_admin, django_capture_on_commit_callbacks, existing="skip")
+    assert str(Case.objects.get(national_reference="FR-0").lines.get().quantity) == "99.000"
+    assert Case.objects.count() == 5
+
+
+def test_submitted_cases_are_left_as_they_are(national_admin, django_capture_on_commit_callbacks):
+    first = upload_file(
+        national_admin, filled_template(case_rows(2)), django_capture_on_commit_callbacks
+    )
+    confirm(first, national_admin, django_capture_on_commit_callbacks)
+    services.case_submit(user=national_admin, case=Case.objects.get(national_reference="FR-0"))
+    second = upload_file(
+        national_admin, filled_template(case_rows(2)), django_capture_on_commit_callbacks
+    )
+    assert second.summary["cases_locked"] == 1 and second.summary["cases_existing"] == 1
+
+
+def test_the_same_file_uploaded_twice_is_recognised(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    content = filled_template(case_rows(1))
+    first = upload_file(national_admin, content, django_capture_on_commit_callbacks)
+    second = upload_file(national_admin, content, django_capture_on_commit_callbacks)
+    assert first.sha256 == second.sha256
+    page = as_user(national_admin).get(second.get_absolute_url()).content.decode()
+    assert "This very file was already uploaded" in page
+
+
+def test_the_journey_through_the_pages(as_user, national_admin, django_capture_on_commit_callbacks):
+    client = as_user(national_admin)
+    template = client.get(reverse("seizures:upload-template"))
+    assert template.status_code == 200
+    assert openpyxl.load_workbook(io.BytesIO(template.content)).sheetnames[:2] == [
+        "Cases",
+        "Offenders",
+    ]
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("seizures:upload-create"), {"file": as_file(filled_template(case_rows(2)))}
+        )
+    upload = Upload.objects.get()
+    assert response.url == upload.get_absolute_url()
+    page = client.get(response.url).content.decode()
+    assert "2 new cases" in page
+    partial = client.get(response.url, headers={"HX-Request": "true"}).content.decode()
+    assert partial.startswith('\n<div id="upload-state"') or 'id="upload-state"' in partial
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("seizures:upload-confirm", args=[upload.pk]), {"existing": "update"})
+    page = client.get(upload.get_absolute_url()).content.decode()
+    case = Case.objects.first()
+    assert case.get_absolute_url() in page
+    assert "upload" in client.get(reverse("seizures:upload-list")).content.decode()
+    original = client.get(reverse("seizures:upload-download", args=[upload.pk, "original"]))
+    assert original.status_code == 200
+    assert (
+        client.get(reverse("seizures:upload-download", args=[upload.pk, "errors"])).status_code
+        == 404
+    )
+
+
+def test_only_national_admins_upload(as_user, officer, django_capture_on_commit_callbacks):
+    client = as_user(officer)
+    assert client.get(reverse("seizures:upload-list")).status_code == 403
+    assert client.get(reverse("seizures:upload-template")).status_code == 403
+    with pytest.raises(service.PermissionDenied):
+        service.upload_create(user=officer, file=as_file(filled_template([CASE_ROW])))
+
+
+def test_it_checks_ownership(
+    as_user, make_user, kenya, national_admin, django_capture_on_commit_callbacks
+):
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    kenyan_admin = make_user(kenya, Role.NATIONAL_ADMIN)
+    client = as_user(kenyan_admin)
+    for url in (
+        upload.get_absolute_url(),
+        reverse("seizures:upload-download", args=[upload.pk, "original"]),
+    ):
+        assert client.get(url).status_code == 404
+    assert (
+        client.post(
+            reverse("seizures:upload-confirm", args=[upload.pk]), {"existing": "update"}
+        ).status_code
+        == 404
+    )
+    assert client.post(reverse("seizures:upload-cancel", args=[upload.pk])).status_code == 404
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING
+
+
+def test_an_upload_can_be_cancelled_and_is_audited(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    as_user(national_admin).post(reverse("seizures:upload-cancel", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.CANCELLED
+    actions = set(AuditEvent.objects.values_list("action", flat=True))
+    assert {AuditAction.UPLOAD_CREATED, AuditAction.UPLOAD_CANCELLED} <= actions
+
+
+def test_the_validator_still_refuses_unknown_countries_and_inactive_vocabulary(national_admin):
+    from seizures.models import TransportMode
+
+    transport = TransportMode.objects.get(code="AIR_PASSENGER")
+    payload = {
+        "seizure_date": "2026-03-14",
+        "country": "ZZ",
+        "transport_mode": transport.pk,
+        "detection_method": 1,
+        "lines": [{"commodity_type": 1, "quantity": "1", "unit": 1}],
+        "route": [{"kind": "departure", "country": "QQ"}],
+    }
+    _data, errors = case_validate(payload=payload, administration=national_admin.administration)
+    assert "country" in errors and "route-0-country" in errors
+    transport.is_active = False
+    transport.save()
+    _data, errors = case_validate(
+        payload={**payload, "country": "FR", "route": []},
+        administration=national_admin.administration,
+    )
+    assert list(errors) == ["transport_mode"]
+
+
+def test_the_template_has_lists_hints_and_instructions_in_the_users_language(db):
+    from seizures.imports.template import template_build
+
+    with translation.override("fr"):
+        content = template_build()
+    book = openpyxl.load_workbook(io.BytesIO(content))
+    assert book.sheetnames == ["Affaires", "Contrevenants", "Instructions", "Listes"]
+    assert book["Listes"].sheet_state == "hidden"
+    cases = book["Affaires"]
+    assert cases["A1"].value == "Référence nationale *"
+    assert "Les lignes ayant la même référence" in cases["A1"].comment.text
+    sources = {validation.formula1 for validation in cases.data_validations.dataValidation}
+    assert any("Listes" in source for source in sources)
+    instructions = "\n".join(
+        str(cell.value) for row in book["Instructions"].iter_rows() for cell in row if cell.value
+    )
+    assert "Comment remplir ce modèle" in instructions and "FR-2026-0001" in instructions
+
+
+def test_blank_rows_between_and_after_the_cases_are_ignored(
+    national_admin, django_capture_on_commit_callbacks
+):
+    rows = [CASE_ROW, {"place": "  "}, {**CASE_ROW, "national_reference": "FR-2"}, {}, {}]
+    upload = upload_file(national_admin, filled_template(rows), django_capture_on_commit_callbacks)
+    assert upload.errors == [] and upload.summary["cases_new"] == 2
+
+
+def test_the_import_validates_again_when_something_changed_since_the_preview(
+    national_admin, django_capture_on_commit_callbacks
+):
+    from seizures.models import DetectionMethod
+
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    assert upload.status == UploadStatus.AWAITING and upload.validated
+    DetectionMethod.objects.filter(code="DETECTOR_DOG").update(is_active=False)
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.INVALID
+    assert upload.errors[0]["column"] == "Detection method"
+    assert not Case.objects.exists()
+
+
+def test_a_case_entered_meanwhile_with_the_same_reference_is_updated_not_duplicated(
+    national_admin, django_capture_on_commit_callbacks, make_case
+):
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    meanwhile = make_case(national_admin)
+    meanwhile.national_reference = CASE_ROW["national_reference"]
+    meanwhile.save()
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.DONE
+    assert upload.result == {"created": [], "updated": [meanwhile.reference]}
+    assert Case.objects.count() == 1
+
+
+def test_a_national_reference_typed_as_a_number_keeps_its_digits(
+    national_admin, django_capture_on_commit_callbacks
+):
+    rows = [{**CASE_ROW, "national_reference": 20260314001}]
+    offenders = [{"national_reference": 20260314001, "role": "driver"}]
+    upload = upload_file(
+        national_admin, filled_template(rows, offenders), django_capture_on_commit_callbacks
+    )
+    assert upload.errors == []
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    case = Case.objects.get()
+    assert case.national_reference == "20260314001" and case.offenders.count() == 1
+
+
+def test_an_import_whose_worker_was_killed_can_be_confirmed_again(
+    national_admin, django_capture_on_commit_callbacks, settings
+):
+    import datetime
+
+    from django.utils import timezone
+
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    # Confirmed, then the worker was killed before it committed: nothing was written.
+    service.upload_confirm(upload=upload, user=national_admin, existing="update")
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.IMPORTING and not service.upload_can_confirm(upload)
+    Upload.objects.filter(pk=upload.pk).update(
+        confirmed_at=timezone.now()
+        - datetime.timedelta(seconds=settings.CELERY_TASK_TIME_LIMIT + 60)
+    )
+    upload.refresh_from_db()
+    assert service.upload_can_confirm(upload)
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.DONE and Case.objects.count() == 1
