@@ -1,0 +1,120 @@
+import datetime
+
+import pytest
+from django.http import QueryDict
+
+from seizures.models import CommodityArea
+from seizures.search.forms import CaseSearchForm
+from seizures.services import cases as services
+from seizures.statistics.queries import cases_by_month, summary_allowed, top_countries
+
+
+@pytest.fixture
+def validated(record, officer, kenyan_officer, national_admin, make_user, kenya):
+    from accounts.models import Role
+
+    kenyan_admin = make_user(kenya, Role.NATIONAL_ADMIN)
+    fr = [
+        record(
+            officer,
+            date=datetime.date(2025, 5, 1),
+            quantity="120",
+            more_lines=[("CIGARETTES", "50", "CARTON"), ("COCAINE", "500", "G")],
+            legs=[("departure", "EC"), ("transit", "PA"), ("destination", "FR")],
+        ),
+        record(officer, date=datetime.date(2025, 5, 20), quantity="3", legs=[("departure", "EC")]),
+        record(
+            officer,
+            date=datetime.date(2025, 6, 2),
+            commodity="CIGARETTES",
+            quantity="10",
+            unit="CARTON",
+            legs=[("departure", "AE"), ("destination", "FR")],
+        ),
+    ]
+    ke = [
+        record(
+            kenyan_officer,
+            date=datetime.date(2025, 5, 3),
+            commodity="IVORY",
+            quantity="300",
+            legs=[("departure", "KE"), ("destination", "CN")],
+        )
+    ]
+    for case in fr:
+        services.case_validate(user=national_admin, case=case)
+    for case in ke:
+        services.case_validate(user=kenyan_admin, case=case)
+    # Neither a draft nor a submitted case ever counts.
+    record(officer, date=datetime.date(2025, 5, 2), quantity="999", legs=[("departure", "EC")])
+    return fr + ke
+
+
+def _filters(query: str) -> dict:
+    form = CaseSearchForm(QueryDict(query))
+    assert form.is_valid(), form.errors
+    return form.cleaned_data
+
+
+def _queries(vocab):
+    drugs = CommodityArea.objects.get(types=vocab.cocaine)
+    return [
+        "",
+        "country=FR",
+        "region=ESA",
+        f"area={drugs.pk}",
+        f"commodity_type={vocab.cocaine.pk}",
+        f"commodity_type={vocab.cigarettes.pk}&country=FR",
+        "date_from=2025-05-01&date_to=2025-05-31",
+        "date_from=2025-06-01",
+    ]
+
+
+@pytest.mark.parametrize("stack", [None, "area", "type"])
+def test_cases_over_time_from_the_summaries_equal_a_direct_count(validated, analyst, vocab, stack):
+    for query in _queries(vocab):
+        filters = _filters(query)
+        assert summary_allowed(filters), query
+        summary = cases_by_month(user=analyst, filters=filters, stack=stack, use_summary=True)
+        direct = cases_by_month(user=analyst, filters=filters, stack=stack, use_summary=False)
+        assert summary == direct, query
+
+
+@pytest.mark.parametrize("role", ["reporting", "departure", "transit", "destination"])
+def test_top_countries_from_the_summaries_equal_a_direct_count(validated, analyst, vocab, role):
+    for query in _queries(vocab):
+        filters = _filters(query)
+        if not summary_allowed(filters, table="case" if role == "reporting" else "route"):
+            continue
+        summary = top_countries(user=analyst, filters=filters, role=role, use_summary=True)
+        direct = top_countries(user=analyst, filters=filters, role=role, use_summary=False)
+        assert summary == direct, query
+
+
+def test_known_numbers_and_units_never_mixed(validated, analyst, vocab):
+    may = datetime.date(2025, 5, 1)
+    totals = cases_by_month(user=analyst, filters=_filters(""))
+    assert totals[(may, 0)]["cases"] == 3  # the draft of 999 kg is not counted
+    assert totals[(may, 0)]["mass_kg"] == 120 + 0.5 + 3 + 300
+    cocaine = cases_by_month(user=analyst, filters=_filters(f"commodity_type={vocab.cocaine.pk}"))
+    assert cocaine[(may, 0)]["mass_kg"] == 123.5
+    assert cocaine[(may, 0)]["count_pieces"] == 0  # the cigarette cartons stay apart
+    assert top_countries(user=analyst, filters=_filters(""), role="departure") == [
+        ("EC", 2),
+        ("AE", 1),
+        ("KE", 1),
+    ]
+
+
+def test_filters_the_summaries_cannot_answer_are_counted_directly(validated, analyst, vocab):
+    filters = _filters("date_from=2025-05-02&transport_mode=" + str(vocab.transport.pk))
+    assert not summary_allowed(filters)
+    totals = cases_by_month(user=analyst, filters=filters)
+    assert totals[(datetime.date(2025, 5, 1), 0)]["cases"] == 2
+    assert not summary_allowed(_filters("country=FR"), table="route")
+    two_types = _filters(f"commodity_type={vocab.cocaine.pk}&commodity_type={vocab.cigarettes.pk}")
+    assert not summary_allowed(two_types)
+    assert (
+        cases_by_month(user=analyst, filters=two_types)[(datetime.date(2025, 5, 1), 0)]["cases"]
+        == 2
+    )
