@@ -38,6 +38,7 @@ from .saved_searches import (
 from .search import (
     case_search_view,
 )
+from .statistics import statistics_page
 from .vocabularies import (
     vocabulary_edit,
     vocabulary_index,
@@ -71,6 +72,7 @@ __all__ = [
     "saved_search_delete",
     "saved_search_list",
     "saved_search_watch",
+    "statistics_page",
     "vocabulary_edit",
     "vocabulary_index",
     "vocabulary_list",
