@@ -6,13 +6,21 @@ from dataclasses import dataclass, field
 
 from django.http import QueryDict
 from django.urls import reverse
+from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from accounts.models import User
 
-from ..models import CaseStatus, CommodityArea, CommodityType
-from .queries import QUANTITY_COLUMNS, cases_by_month, top_countries
+from ..models import (
+    CaseStatus,
+    CommodityArea,
+    CommodityType,
+    ConcealmentMethod,
+    DetectionMethod,
+    TransportMode,
+)
+from .queries import QUANTITY_COLUMNS, cases_by_month, methods_by_area, top_countries, top_routes
 from .summary import ALL
 
 PERIODS = [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))]
@@ -28,6 +36,12 @@ COUNTRY_PANELS = [
     ("departure", _("Top departure countries")),
     ("destination", _("Top destination countries")),
     ("transit", _("Top transit countries")),
+]
+
+METHOD_PANELS = [
+    ("transport_mode", TransportMode, _("Transport modes per commodity area")),
+    ("detection_method", DetectionMethod, _("Detection methods per commodity area")),
+    ("concealment", ConcealmentMethod, _("Concealment methods per commodity area")),
 ]
 
 
@@ -170,6 +184,44 @@ def country_panel(*, user: User, filters: dict, query: QueryDict, role: str, tit
     return panel
 
 
+def route_panel(*, user: User, filters: dict, query: QueryDict) -> Panel:
+    """Departure → destination pairs; the link narrows the search to the departure
+    country, the closest filter the search has (one route country at a time)."""
+    panel = Panel(
+        name="routes",
+        title=str(_("Top routes (departure → destination)")),
+        headings=[str(_("Route")), str(_("Cases"))],
+    )
+    for departure, destination, count in top_routes(user=user, filters=filters):
+        names = [countries.name(code) or code for code in (departure, destination)]
+        panel.rows.append([" → ".join(names), count])
+        panel.links.append(_search_link(query, route_country=departure, route_role="departure"))
+    return panel
+
+
+def method_panel(
+    *, user: User, filters: dict, query: QueryDict, method: str, model, title
+) -> Panel:
+    labels = {entry.pk: str(entry) for entry in model.objects.all()}
+    areas = {area.pk: str(area) for area in CommodityArea.objects.all()}
+    panel = Panel(
+        name=method,
+        title=str(title),
+        headings=[
+            capfirst(str(model._meta.verbose_name)),
+            str(_("Commodity area")),
+            str(_("Cases")),
+        ],
+        series_column=True,
+    )
+    for method_id, area, count in methods_by_area(user=user, filters=filters, method=method):
+        panel.rows.append(
+            [labels.get(method_id, str(method_id)), areas.get(area, str(area)), count]
+        )
+        panel.links.append(_search_link(query, **{method: str(method_id), "area": str(area)}))
+    return panel
+
+
 def statistics_panels(
     *, user: User, filters: dict, query: QueryDict, period: str, stack: str
 ) -> list[Panel]:
@@ -178,5 +230,12 @@ def statistics_panels(
         *(
             country_panel(user=user, filters=filters, query=query, role=role, title=title)
             for role, title in COUNTRY_PANELS
+        ),
+        route_panel(user=user, filters=filters, query=query),
+        *(
+            method_panel(
+                user=user, filters=filters, query=query, method=method, model=model, title=title
+            )
+            for method, model, title in METHOD_PANELS
         ),
     ]

@@ -13,7 +13,7 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import Count, F, OuterRef, Subquery, Sum
 from django.db.models.functions import TruncMonth
 
 from accounts.models import User
@@ -177,3 +177,38 @@ def top_countries(
         )
     counts = counts.order_by("-n", "country")[:limit]
     return [(str(row["country"]), row["n"]) for row in counts]
+
+
+def top_routes(*, user: User, filters: dict, limit: int = 10) -> list[tuple[str, str, int]]:
+    """The departure → destination pairs with the most validated cases (counted directly)."""
+    destinations = RouteLeg.objects.filter(case=OuterRef("case"), kind="destination")
+    pairs = (
+        RouteLeg.objects.filter(case__in=_validated(user, filters), kind="departure")
+        .annotate(destination=Subquery(destinations.order_by("position").values("country")[:1]))
+        .exclude(destination=None)
+        .values("country", "destination")
+        .annotate(n=Count("case", distinct=True))
+        .order_by("-n", "country", "destination")[:limit]
+    )
+    return [(str(row["country"]), str(row["destination"]), row["n"]) for row in pairs]
+
+
+METHOD_FIELDS = {
+    "transport_mode": "case__transport_mode",
+    "detection_method": "case__detection_method",
+    "concealment": "case__concealment_methods",
+}
+
+
+def methods_by_area(*, user: User, filters: dict, method: str) -> list[tuple[int, int, int]]:
+    """(method id, commodity area id, cases) for transport, detection or concealment
+    (counted directly): a case counts once per area among its lines."""
+    column = METHOD_FIELDS[method]
+    rows = (
+        _lines(user, filters)
+        .exclude(**{column: None})
+        .values(column, "commodity_type__area")
+        .annotate(n=Count("case", distinct=True))
+        .order_by("-n")
+    )
+    return [(row[column], row["commodity_type__area"], row["n"]) for row in rows]

@@ -77,5 +77,18 @@ def test_an_unknown_panel_download_is_a_404(validated, as_user, analyst):
 @pytest.mark.parametrize("query", [{"q": "zzz-nothing"}, {"date_from": "2030-01-01"}])
 def test_no_match_shows_a_message(validated, as_user, analyst, query):
     page = as_user(analyst).get(URL, query).content.decode()
-    assert "No validated cases match these filters." in page
+    assert "No validated case matching these filters has this information." in page
     assert Case.objects.exists()
+
+
+def test_route_and_method_panels_link_to_the_search(validated, as_user, analyst, vocab):
+    page = as_user(analyst).get(URL).content.decode()
+    routes = _chart(page, "routes")
+    assert routes["labels"][0] == "United Arab Emirates → France"
+    transport = _chart(page, "transport_mode")
+    assert transport["labels"] == [str(vocab.transport)]
+    assert sum(sum(dataset["data"]) for dataset in transport["datasets"]) == 5
+    link = transport["datasets"][0]["links"][0]
+    assert f"transport_mode={vocab.transport.pk}" in link and "area=" in link
+    assert "Detection methods per commodity area" in page
+    assert "Concealment methods per commodity area" in page

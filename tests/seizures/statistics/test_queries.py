@@ -5,7 +5,13 @@ from django.http import QueryDict
 
 from seizures.models import CommodityArea
 from seizures.search.forms import CaseSearchForm
-from seizures.statistics.queries import cases_by_month, summary_allowed, top_countries
+from seizures.statistics.queries import (
+    cases_by_month,
+    methods_by_area,
+    summary_allowed,
+    top_countries,
+    top_routes,
+)
 
 
 def _filters(query: str) -> dict:
@@ -76,3 +82,26 @@ def test_filters_the_summaries_cannot_answer_are_counted_directly(validated, ana
         cases_by_month(user=analyst, filters=two_types)[(datetime.date(2025, 5, 1), 0)]["cases"]
         == 2
     )
+
+
+def test_top_routes_count_departure_destination_pairs(validated, analyst):
+    assert top_routes(user=analyst, filters=_filters("")) == [
+        ("AE", "FR", 1),
+        ("EC", "FR", 1),
+        ("KE", "CN", 1),
+    ]
+
+
+def test_methods_per_area_count_each_case_once_per_area(validated, analyst, vocab):
+    from seizures.models import CommodityLine
+
+    rows = methods_by_area(user=analyst, filters=_filters(""), method="transport_mode")
+    expected = {}
+    for case in validated:
+        for area in set(
+            CommodityLine.objects.filter(case=case).values_list("commodity_type__area", flat=True)
+        ):
+            key = (case.transport_mode_id, area)
+            expected[key] = expected.get(key, 0) + 1
+    assert {(method, area): n for method, area, n in rows} == expected
+    assert sum(n for _method, _area, n in rows) == 5  # 4 cases, one of them in two areas
