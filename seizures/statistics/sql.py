@@ -20,9 +20,9 @@ TABLES = {
 }
 
 
-def add(table: str, rows: list[tuple]) -> None:
+def add(table: str, rows: list[tuple], *, prune: bool = True) -> None:
     """Add each row's measures to the stored row of its key (created at zero),
-    then drop the rows that no longer count any case."""
+    then (``prune``) drop the rows that no longer count any case."""
     if not rows:
         return
     name, key, measures = TABLES[table]
@@ -37,6 +37,8 @@ def add(table: str, rows: list[tuple]) -> None:
     )
     with connection.cursor() as cursor:
         cursor.executemany(statement, rows)
+        if not prune:
+            return
         keys = [row[: len(key)] for row in rows]
         cursor.executemany(
             f"DELETE FROM {qn(name)} WHERE "  # noqa: S608

@@ -111,6 +111,7 @@ def statistics_rebuild(*, batch_size: int = 2000) -> int:
                 totals[index] += value
         for *key, cases_count in route_rows:
             route_totals[tuple(key)] += cases_count
-    sql.add("case", [(*key, *totals) for key, totals in case_totals.items()])
-    sql.add("route", [(*key, total) for key, total in route_totals.items()])
+    # Every total counts at least one case: nothing to prune after a rebuild.
+    sql.add("case", [(*key, *totals) for key, totals in case_totals.items()], prune=False)
+    sql.add("route", [(*key, total) for key, total in route_totals.items()], prune=False)
     return counted
