@@ -734,3 +734,54 @@ class Upload(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (UploadStatus.CHECKING, UploadStatus.IMPORTING)
+# Pre-aggregated counts of validated cases, for the statistics page. Kept by
+# seizures.statistics.summary (a case adds its contribution when validated and
+# takes it back when reopened) and rebuilt by ``manage.py rebuild_statistics``.
+# ``area`` and ``commodity_type`` hold vocabulary ids, 0 meaning "all": a row
+# with both 0 counts every case once, whatever its commodities, so that cases
+# are never double-counted when a case has lines of several commodities.
+class CaseStatMonth(models.Model):
+    month = models.DateField()  # the first day of the month of seizure
+    country = models.CharField(max_length=2)  # the reporting (seizure) country
+    area = models.IntegerField()
+    commodity_type = models.IntegerField()
+    cases = models.IntegerField(default=0)
+    # Normalised quantities, one column per dimension: never added together.
+    mass_kg = models.DecimalField(max_digits=24, decimal_places=6, default=0)
+    volume_l = models.DecimalField(max_digits=24, decimal_places=6, default=0)
+    count_pieces = models.DecimalField(max_digits=24, decimal_places=6, default=0)
+    heads = models.DecimalField(max_digits=24, decimal_places=6, default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "country", "area", "commodity_type"], name="case_stat_month_key"
+            )
+        ]
+        indexes = [models.Index(fields=["area", "commodity_type", "month"])]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.country} {self.area}/{self.commodity_type}"
+
+
+class RouteStatMonth(models.Model):
+    """Validated cases by month, route country and its role on the route."""
+
+    month = models.DateField()
+    kind = models.CharField(max_length=12, choices=LegKind.choices)
+    country = models.CharField(max_length=2)
+    area = models.IntegerField()
+    commodity_type = models.IntegerField()
+    cases = models.IntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["month", "kind", "country", "area", "commodity_type"],
+                name="route_stat_month_key",
+            )
+        ]
+        indexes = [models.Index(fields=["area", "commodity_type", "kind"])]
+
+    def __str__(self):
+        return f"{self.month:%Y-%m} {self.kind} {self.country} {self.area}/{self.commodity_type}"

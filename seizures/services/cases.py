@@ -26,6 +26,7 @@ from ..models import (
     RouteLeg,
 )
 from ..photos import CleanImage, thumbnail_bytes
+from ..statistics.summary import statistics_case_status_changed
 from ..validation import CaseData, case_quality
 
 LEG_ORDER = {"departure": 0, "transit": 1, "destination": 2}
@@ -232,6 +233,7 @@ def _transition(
     for name, value in updates.items():
         setattr(case, name, value)
     case.save(update_fields=["status", "updated_at", *updates])
+    statistics_case_status_changed(case=case, previous=previous)
     _record(
         case,
         user=user,

@@ -38,6 +38,7 @@ from .saved_searches import (
 from .search import (
     case_search_view,
 )
+from .statistics import statistics_page
 from .uploads import (
     upload_cancel,
     upload_confirm,
@@ -80,6 +81,7 @@ __all__ = [
     "saved_search_delete",
     "saved_search_list",
     "saved_search_watch",
+    "statistics_page",
     "upload_cancel",
     "upload_confirm",
     "upload_create",

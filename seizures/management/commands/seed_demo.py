@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand, CommandError
 from accounts.demo import DEMO_PASSWORD, all_demo_users, seed_accounts
 from seizures.demo import seed_cases
 from seizures.models import Case
+from seizures.statistics.summary import statistics_rebuild
 
 
 class Command(BaseCommand):
@@ -53,3 +54,6 @@ class Command(BaseCommand):
             seed_cases(count=cases, photo_ratio=photo_ratio, seed=seed, stdout=self.stdout)
             elapsed = time.monotonic() - started
             self.stdout.write(f"{cases} cases created in {elapsed:.1f} s.")
+            # The cases were written in bulk, past the services that keep the summaries.
+            counted = statistics_rebuild()
+            self.stdout.write(f"Statistics summaries rebuilt from {counted} validated cases.")

@@ -1,0 +1,113 @@
+"""Benchmark: the statistics page's server time (issue 6 targets) on PostgreSQL,
+on a database made by `seed_demo --cases N` (which also fills the summaries).
+
+    DATABASE_URL=postgres://postgres@127.0.0.1:5432/cen_stats_bench \\
+        .venv/bin/python bench/statistics.py --runs 3
+
+Times are server-side: the whole page through Django's test client (every
+panel's queries, labels, the template), logged in as an analyst. Each figure is
+the median of --runs; the breakdown times each panel's numbers alone.
+"""
+
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cen_suite.settings")
+os.environ.setdefault("DEBUG", "1")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.conf import settings  # noqa: E402
+from django.http import QueryDict  # noqa: E402
+from django.test import Client  # noqa: E402
+from django.urls import reverse  # noqa: E402
+from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
+from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
+
+from accounts.models import Role, User  # noqa: E402
+from accounts.services import SESSION_AUTH_TIME, SESSION_LAST_SEEN  # noqa: E402
+from seizures.models import Case, CommodityType  # noqa: E402
+from seizures.search.forms import CaseSearchForm  # noqa: E402
+from seizures.statistics import queries  # noqa: E402
+
+
+def timed(function, runs):
+    timings = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        function()
+        timings.append((time.perf_counter() - started) * 1000)
+    return statistics.median(timings)
+
+
+def logged_in_client(user) -> Client:
+    client = Client()
+    client.force_login(user)
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.filter(user=user).first().persistent_id
+    now = time.time()
+    session[SESSION_AUTH_TIME] = now
+    session[SESSION_LAST_SEEN] = now
+    session.save()
+    return client
+
+
+def panel_functions(analyst, filters) -> dict:
+    return {
+        "over time": lambda: queries.cases_by_month(user=analyst, filters=filters, stack="area"),
+        "top reporting": lambda: queries.top_countries(user=analyst, filters=filters),
+        "top departure": lambda: queries.top_countries(
+            user=analyst, filters=filters, role="departure"
+        ),
+        "top routes": lambda: queries.top_routes(user=analyst, filters=filters),
+        "transport per area": lambda: queries.methods_by_area(
+            user=analyst, filters=filters, method="transport_mode"
+        ),
+        "concealment per area": lambda: queries.methods_by_area(
+            user=analyst, filters=filters, method="concealment"
+        ),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--runs", type=int, default=3)
+    args = parser.parse_args()
+    settings.ALLOWED_HOSTS = ["*"]
+    analyst = User.objects.filter(role=Role.ANALYST, is_active=True).first()
+    client = logged_in_client(analyst)
+    cocaine = CommodityType.objects.get(code="COCAINE")
+    url = reverse("seizures:statistics")
+    print(f"{Case.objects.count():,} cases")
+    scenarios = [
+        ("no filter", ""),
+        ("country of seizure FR", "country=FR"),
+        ("commodity cocaine", f"commodity_type={cocaine.pk}"),
+        (
+            "cocaine, 2024 (whole months)",
+            f"commodity_type={cocaine.pk}&date_from=2024-01-01&date_to=2024-12-31",
+        ),
+        ("transport mode (direct count)", "transport_mode=1"),
+    ]
+    for name, query in scenarios:
+        response = client.get(f"{url}?{query}")
+        assert response.status_code == 200, response.status_code
+        page = timed(lambda query=query: client.get(f"{url}?{query}"), args.runs)
+        print(f"\n{name}: whole page {page:.0f} ms")
+        form = CaseSearchForm(QueryDict(query))
+        assert form.is_valid(), form.errors
+        filters = form.cleaned_data
+        for panel, function in panel_functions(analyst, filters).items():
+            print(f"  {panel:22} {timed(function, args.runs):8.0f} ms")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,1 @@
+"""Statistics of validated cases: pre-aggregated summary tables and their upkeep."""

@@ -1,0 +1,241 @@
+"""The statistics panels: their rows, labels and links to the search, ready for
+the page, its tables and its Excel downloads."""
+
+import datetime
+from dataclasses import dataclass, field
+
+from django.http import QueryDict
+from django.urls import reverse
+from django.utils.text import capfirst
+from django.utils.translation import gettext_lazy as _
+from django_countries import countries
+
+from accounts.models import User
+
+from ..models import (
+    CaseStatus,
+    CommodityArea,
+    CommodityType,
+    ConcealmentMethod,
+    DetectionMethod,
+    TransportMode,
+)
+from .queries import QUANTITY_COLUMNS, cases_by_month, methods_by_area, top_countries, top_routes
+from .summary import ALL
+
+PERIODS = [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))]
+STACKS = [("", _("All commodities")), ("area", _("Commodity area")), ("type", _("Commodity"))]
+QUANTITY_HEADINGS = {
+    "mass_kg": _("Quantity (kg)"),
+    "volume_l": _("Quantity (litres)"),
+    "count_pieces": _("Quantity (pieces)"),
+    "heads": _("Quantity (heads)"),
+}
+COUNTRY_PANELS = [
+    ("reporting", _("Top reporting countries")),
+    ("departure", _("Top departure countries")),
+    ("destination", _("Top destination countries")),
+    ("transit", _("Top transit countries")),
+]
+
+METHOD_PANELS = [
+    ("transport_mode", TransportMode, _("Transport modes per commodity area")),
+    ("detection_method", DetectionMethod, _("Detection methods per commodity area")),
+    ("concealment", ConcealmentMethod, _("Concealment methods per commodity area")),
+]
+
+
+@dataclass
+class Panel:
+    name: str
+    title: str
+    headings: list[str]
+    rows: list[list] = field(default_factory=list)  # first cell a label, then numbers
+    links: list[str] = field(default_factory=list)  # one search URL per row
+    series_column: bool = False  # the second cell names a series (stacked bars)
+
+    @property
+    def chart_id(self) -> str:
+        return f"chart-{self.name}"
+
+    @property
+    def table(self):
+        return list(zip(self.rows, self.links, strict=True))
+
+    @property
+    def chart(self) -> dict:
+        """Chart.js data: bars of case counts, each with the search link it opens."""
+        if not self.series_column:
+            return {
+                "stacked": False,
+                "labels": [str(row[0]) for row in self.rows],
+                "datasets": [
+                    {
+                        "label": self.headings[1],
+                        "data": [row[1] for row in self.rows],
+                        "links": self.links,
+                    }
+                ],
+            }
+        labels = list(dict.fromkeys(row[0] for row in self.rows))
+        datasets: dict[str, dict] = {}
+        for row, link in zip(self.rows, self.links, strict=True):
+            dataset = datasets.setdefault(
+                row[1],
+                {"label": row[1], "data": [0] * len(labels), "links": [""] * len(labels)},
+            )
+            position = labels.index(row[0])
+            dataset["data"][position], dataset["links"][position] = row[2], link
+        return {"stacked": True, "labels": labels, "datasets": list(datasets.values())}
+
+
+def _search_link(query: QueryDict, **changes) -> str:
+    """The search with this panel's filter added, over validated cases only."""
+    narrowed = query.copy()
+    narrowed.pop("after", None)
+    narrowed["status"] = CaseStatus.VALIDATED
+    for name, value in changes.items():
+        narrowed[name] = value
+    return f"{reverse('seizures:case-search')}?{narrowed.urlencode()}"
+
+
+def _period_start(month: datetime.date, period: str) -> datetime.date:
+    if period == "year":
+        return month.replace(month=1)
+    if period == "quarter":
+        return month.replace(month=(month.month - 1) // 3 * 3 + 1)
+    return month
+
+
+def _period_end(start: datetime.date, period: str) -> datetime.date:
+    months = {"year": 12, "quarter": 3}.get(period, 1)
+    year, month = divmod(start.month - 1 + months, 12)
+    return datetime.date(start.year + year, month + 1, 1) - datetime.timedelta(days=1)
+
+
+def _period_label(start: datetime.date, period: str) -> str:
+    if period == "year":
+        return str(start.year)
+    if period == "quarter":
+        return f"{start.year} Q{(start.month - 1) // 3 + 1}"
+    return f"{start:%Y-%m}"
+
+
+def _stack_labels(stack: str) -> dict[int, str]:
+    if stack == "area":
+        return {area.pk: str(area) for area in CommodityArea.objects.all()}
+    if stack == "type":
+        return {
+            commodity_type.pk: str(commodity_type) for commodity_type in CommodityType.objects.all()
+        }
+    return {ALL: str(_("All commodities"))}
+
+
+def time_panel(*, user: User, filters: dict, query: QueryDict, period: str, stack: str) -> Panel:
+    """Cases and quantities per period and per series: one row per (period, series)."""
+    totals: dict[tuple[datetime.date, int], dict] = {}
+    for (month, series), measures in cases_by_month(
+        user=user, filters=filters, stack=stack or None
+    ).items():
+        key = (_period_start(month, period), series)
+        bucket = totals.setdefault(key, dict.fromkeys(measures, 0))
+        for name, value in measures.items():
+            bucket[name] += value
+    labels = _stack_labels(stack)
+    series_filter = {"area": "area", "type": "commodity_type"}.get(stack)
+    panel = Panel(
+        name="time",
+        title=str(_("Cases and quantities over time")),
+        series_column=True,
+        headings=[
+            str(_("Period")),
+            str(_("Series")),
+            str(_("Cases")),
+            *(str(QUANTITY_HEADINGS[c]) for c in QUANTITY_COLUMNS.values()),
+        ],
+    )
+    for (start, series), measures in sorted(totals.items()):
+        panel.rows.append(
+            [
+                _period_label(start, period),
+                labels.get(series, str(series)),
+                measures["cases"],
+                *(measures[c] for c in QUANTITY_COLUMNS.values()),
+            ]
+        )
+        changes = {
+            "date_from": start.isoformat(),
+            "date_to": _period_end(start, period).isoformat(),
+        }
+        if series_filter:
+            changes[series_filter] = str(series)
+        panel.links.append(_search_link(query, **changes))
+    return panel
+
+
+def country_panel(*, user: User, filters: dict, query: QueryDict, role: str, title) -> Panel:
+    panel = Panel(name=role, title=str(title), headings=[str(_("Country")), str(_("Cases"))])
+    for code, count in top_countries(user=user, filters=filters, role=role):
+        panel.rows.append([countries.name(code) or code, count])
+        if role == "reporting":
+            panel.links.append(_search_link(query, country=code))
+        else:
+            panel.links.append(_search_link(query, route_country=code, route_role=role))
+    return panel
+
+
+def route_panel(*, user: User, filters: dict, query: QueryDict) -> Panel:
+    """Departure → destination pairs; the link narrows the search to the departure
+    country, the closest filter the search has (one route country at a time)."""
+    panel = Panel(
+        name="routes",
+        title=str(_("Top routes (departure → destination)")),
+        headings=[str(_("Route")), str(_("Cases"))],
+    )
+    for departure, destination, count in top_routes(user=user, filters=filters):
+        names = [countries.name(code) or code for code in (departure, destination)]
+        panel.rows.append([" → ".join(names), count])
+        panel.links.append(_search_link(query, route_country=departure, route_role="departure"))
+    return panel
+
+
+def method_panel(
+    *, user: User, filters: dict, query: QueryDict, method: str, model, title
+) -> Panel:
+    labels = {entry.pk: str(entry) for entry in model.objects.all()}
+    areas = {area.pk: str(area) for area in CommodityArea.objects.all()}
+    panel = Panel(
+        name=method,
+        title=str(title),
+        headings=[
+            capfirst(str(model._meta.verbose_name)),
+            str(_("Commodity area")),
+            str(_("Cases")),
+        ],
+        series_column=True,
+    )
+    for method_id, area, count in methods_by_area(user=user, filters=filters, method=method):
+        panel.rows.append(
+            [labels.get(method_id, str(method_id)), areas.get(area, str(area)), count]
+        )
+        panel.links.append(_search_link(query, **{method: str(method_id), "area": str(area)}))
+    return panel
+
+
+def statistics_panels(
+    *, user: User, filters: dict, query: QueryDict, period: str, stack: str
+) -> list[Panel]:
+    return [
+        time_panel(user=user, filters=filters, query=query, period=period, stack=stack),
+        *(
+            country_panel(user=user, filters=filters, query=query, role=role, title=title)
+            for role, title in COUNTRY_PANELS
+        ),
+        route_panel(user=user, filters=filters, query=query),
+        *(
+            method_panel(
+                user=user, filters=filters, query=query, method=method, model=model, title=title
+            )
+            for method, model, title in METHOD_PANELS
+        ),
+    ]

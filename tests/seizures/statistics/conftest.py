@@ -1,0 +1,46 @@
+import datetime
+
+import pytest
+
+from seizures.services import cases as services
+
+
+@pytest.fixture
+def validated(record, officer, kenyan_officer, national_admin, make_user, kenya):
+    from accounts.models import Role
+
+    kenyan_admin = make_user(kenya, Role.NATIONAL_ADMIN)
+    fr = [
+        record(
+            officer,
+            date=datetime.date(2025, 5, 1),
+            quantity="120",
+            more_lines=[("CIGARETTES", "50", "CARTON"), ("COCAINE", "500", "G")],
+            legs=[("departure", "EC"), ("transit", "PA"), ("destination", "FR")],
+        ),
+        record(officer, date=datetime.date(2025, 5, 20), quantity="3", legs=[("departure", "EC")]),
+        record(
+            officer,
+            date=datetime.date(2025, 6, 2),
+            commodity="CIGARETTES",
+            quantity="10",
+            unit="CARTON",
+            legs=[("departure", "AE"), ("destination", "FR")],
+        ),
+    ]
+    ke = [
+        record(
+            kenyan_officer,
+            date=datetime.date(2025, 5, 3),
+            commodity="IVORY",
+            quantity="300",
+            legs=[("departure", "KE"), ("destination", "CN")],
+        )
+    ]
+    for case in fr:
+        services.case_validate(user=national_admin, case=case)
+    for case in ke:
+        services.case_validate(user=kenyan_admin, case=case)
+    # Neither a draft nor a submitted case ever counts.
+    record(officer, date=datetime.date(2025, 5, 2), quantity="999", legs=[("departure", "EC")])
+    return fr + ke

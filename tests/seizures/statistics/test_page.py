@@ -1,0 +1,94 @@
+import io
+import json
+
+import openpyxl
+import pytest
+from django.urls import reverse
+
+from accounts.models import AuditEvent
+from seizures.models import Case
+
+URL = reverse("seizures:statistics")
+
+
+def _chart(page: str, name: str) -> dict:
+    marker = f'<script id="chart-{name}" type="application/json">'
+    start = page.index(marker) + len(marker)
+    return json.loads(page[start : page.index("</script>", start)])
+
+
+def test_every_role_that_searches_sees_statistics_in_the_menu(as_user, officer, analyst):
+    for user in (officer, analyst):
+        page = as_user(user).get(reverse("home")).content.decode()
+        assert URL in page
+
+
+def test_the_page_needs_a_verified_login(client, db):
+    assert client.get(URL).status_code == 302
+
+
+def test_panels_show_validated_cases_with_links_to_the_search(validated, as_user, analyst):
+    page = as_user(analyst).get(URL, {"period": "year", "stack": ""}).content.decode()
+    time = _chart(page, "time")
+    assert time["labels"] == ["2025"]
+    assert time["datasets"][0]["data"] == [4]  # the draft is never counted
+    departure = _chart(page, "departure")
+    assert departure["labels"][0] == "Ecuador"
+    assert departure["datasets"][0]["data"][0] == 2
+    link = departure["datasets"][0]["links"][0]
+    assert "route_country=EC" in link and "route_role=departure" in link
+    assert "status=validated" in link
+    # The link opens the search on exactly the cases counted.
+    search = as_user(analyst).get(link).content.decode()
+    assert "2 cases" in search
+
+
+def test_the_filters_are_the_search_filters(validated, as_user, analyst):
+    page = as_user(analyst).get(URL, {"country": "KE", "stack": ""}).content.decode()
+    assert _chart(page, "reporting")["labels"] == ["Kenya"]
+    assert _chart(page, "time")["datasets"][0]["data"] == [1]
+    assert 'name="country"' in page
+
+
+def test_excel_download_matches_the_panel(validated, as_user, analyst):
+    client = as_user(analyst)
+    page = client.get(URL, {"stack": "area"}).content.decode()
+    chart = _chart(page, "time")
+    response = client.get(URL, {"stack": "area", "download": "time"})
+    assert response["Content-Type"].startswith("application/vnd.openxmlformats")
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.iter_rows(values_only=True))
+    assert rows[0][:3] == ("Period", "Series", "Cases")
+    cases_in_sheet = {(row[0], row[1]): row[2] for row in rows[1:]}
+    cases_in_chart = {
+        (label, dataset["label"]): count
+        for dataset in chart["datasets"]
+        for label, count in zip(chart["labels"], dataset["data"], strict=True)
+        if count
+    }
+    assert cases_in_sheet == cases_in_chart
+    assert AuditEvent.objects.filter(details__statistics_panel="time").exists()
+
+
+def test_an_unknown_panel_download_is_a_404(validated, as_user, analyst):
+    assert as_user(analyst).get(URL, {"download": "nope"}).status_code == 404
+
+
+@pytest.mark.parametrize("query", [{"q": "zzz-nothing"}, {"date_from": "2030-01-01"}])
+def test_no_match_shows_a_message(validated, as_user, analyst, query):
+    page = as_user(analyst).get(URL, query).content.decode()
+    assert "No validated case matching these filters has this information." in page
+    assert Case.objects.exists()
+
+
+def test_route_and_method_panels_link_to_the_search(validated, as_user, analyst, vocab):
+    page = as_user(analyst).get(URL).content.decode()
+    routes = _chart(page, "routes")
+    assert routes["labels"][0] == "United Arab Emirates → France"
+    transport = _chart(page, "transport_mode")
+    assert transport["labels"] == [str(vocab.transport)]
+    assert sum(sum(dataset["data"]) for dataset in transport["datasets"]) == 5
+    link = transport["datasets"][0]["links"][0]
+    assert f"transport_mode={vocab.transport.pk}" in link and "area=" in link
+    assert "Detection methods per commodity area" in page
+    assert "Concealment methods per commodity area" in page

@@ -1,0 +1,107 @@
+import datetime
+
+import pytest
+from django.http import QueryDict
+
+from seizures.models import CommodityArea
+from seizures.search.forms import CaseSearchForm
+from seizures.statistics.queries import (
+    cases_by_month,
+    methods_by_area,
+    summary_allowed,
+    top_countries,
+    top_routes,
+)
+
+
+def _filters(query: str) -> dict:
+    form = CaseSearchForm(QueryDict(query))
+    assert form.is_valid(), form.errors
+    return form.cleaned_data
+
+
+def _queries(vocab):
+    drugs = CommodityArea.objects.get(types=vocab.cocaine)
+    return [
+        "",
+        "country=FR",
+        "region=ESA",
+        f"area={drugs.pk}",
+        f"commodity_type={vocab.cocaine.pk}",
+        f"commodity_type={vocab.cigarettes.pk}&country=FR",
+        "date_from=2025-05-01&date_to=2025-05-31",
+        "date_from=2025-06-01",
+    ]
+
+
+@pytest.mark.parametrize("stack", [None, "area", "type"])
+def test_cases_over_time_from_the_summaries_equal_a_direct_count(validated, analyst, vocab, stack):
+    for query in _queries(vocab):
+        filters = _filters(query)
+        assert summary_allowed(filters), query
+        summary = cases_by_month(user=analyst, filters=filters, stack=stack, use_summary=True)
+        direct = cases_by_month(user=analyst, filters=filters, stack=stack, use_summary=False)
+        assert summary == direct, query
+
+
+@pytest.mark.parametrize("role", ["reporting", "departure", "transit", "destination"])
+def test_top_countries_from_the_summaries_equal_a_direct_count(validated, analyst, vocab, role):
+    for query in _queries(vocab):
+        filters = _filters(query)
+        if not summary_allowed(filters, table="case" if role == "reporting" else "route"):
+            continue
+        summary = top_countries(user=analyst, filters=filters, role=role, use_summary=True)
+        direct = top_countries(user=analyst, filters=filters, role=role, use_summary=False)
+        assert summary == direct, query
+
+
+def test_known_numbers_and_units_never_mixed(validated, analyst, vocab):
+    may = datetime.date(2025, 5, 1)
+    totals = cases_by_month(user=analyst, filters=_filters(""))
+    assert totals[(may, 0)]["cases"] == 3  # the draft of 999 kg is not counted
+    assert totals[(may, 0)]["mass_kg"] == 120 + 0.5 + 3 + 300
+    cocaine = cases_by_month(user=analyst, filters=_filters(f"commodity_type={vocab.cocaine.pk}"))
+    assert cocaine[(may, 0)]["mass_kg"] == 123.5
+    assert cocaine[(may, 0)]["count_pieces"] == 0  # the cigarette cartons stay apart
+    assert top_countries(user=analyst, filters=_filters(""), role="departure") == [
+        ("EC", 2),
+        ("AE", 1),
+        ("KE", 1),
+    ]
+
+
+def test_filters_the_summaries_cannot_answer_are_counted_directly(validated, analyst, vocab):
+    filters = _filters("date_from=2025-05-02&transport_mode=" + str(vocab.transport.pk))
+    assert not summary_allowed(filters)
+    totals = cases_by_month(user=analyst, filters=filters)
+    assert totals[(datetime.date(2025, 5, 1), 0)]["cases"] == 2
+    assert not summary_allowed(_filters("country=FR"), table="route")
+    two_types = _filters(f"commodity_type={vocab.cocaine.pk}&commodity_type={vocab.cigarettes.pk}")
+    assert not summary_allowed(two_types)
+    assert (
+        cases_by_month(user=analyst, filters=two_types)[(datetime.date(2025, 5, 1), 0)]["cases"]
+        == 2
+    )
+
+
+def test_top_routes_count_departure_destination_pairs(validated, analyst):
+    assert top_routes(user=analyst, filters=_filters("")) == [
+        ("AE", "FR", 1),
+        ("EC", "FR", 1),
+        ("KE", "CN", 1),
+    ]
+
+
+def test_methods_per_area_count_each_case_once_per_area(validated, analyst, vocab):
+    from seizures.models import CommodityLine
+
+    rows = methods_by_area(user=analyst, filters=_filters(""), method="transport_mode")
+    expected = {}
+    for case in validated:
+        for area in set(
+            CommodityLine.objects.filter(case=case).values_list("commodity_type__area", flat=True)
+        ):
+            key = (case.transport_mode_id, area)
+            expected[key] = expected.get(key, 0) + 1
+    assert {(method, area): n for method, area, n in rows} == expected
+    assert sum(n for _method, _area, n in rows) == 5  # 4 cases, one of them in two areas
