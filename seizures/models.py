@@ -734,6 +734,8 @@ class Upload(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (UploadStatus.CHECKING, UploadStatus.IMPORTING)
+
+
 # Pre-aggregated counts of validated cases, for the statistics page. Kept by
 # seizures.statistics.summary (a case adds its contribution when validated and
 # takes it back when reopened) and rebuilt by ``manage.py rebuild_statistics``.
