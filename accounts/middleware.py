@@ -39,10 +39,13 @@ class UserLanguageMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if request.user.is_authenticated:
-            translation.activate(request.user.language)
+        if not request.user.is_authenticated:
+            return self.get_response(request)
+        # For this request only: the language must not stay with the thread
+        # and leak into whatever it does next (another request, a task).
+        with translation.override(request.user.language):
             request.LANGUAGE_CODE = translation.get_language()
-        return self.get_response(request)
+            return self.get_response(request)
 
 
 class SecondFactorRequiredMiddleware:

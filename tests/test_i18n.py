@@ -85,3 +85,15 @@ def test_the_server_error_page_speaks_every_language():
     page = get_template("500.html").render()
     for lang in ("fr", "es", "ru", "ar", "pt"):
         assert f'lang="{lang}"' in page
+
+
+def test_a_users_language_does_not_stay_with_the_thread(as_user, officer):
+    from django.utils import translation
+
+    officer.language = "ru"
+    officer.save()
+    client = as_user(officer)
+    with translation.override("en"):
+        page = client.get(reverse("home")).content.decode()
+        assert '<html lang="ru"' in page
+        assert translation.get_language() == "en"
