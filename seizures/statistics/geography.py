@@ -31,7 +31,7 @@ EVERY_COUNTRY = 10_000  # a limit above the number of countries
 FLOW_ROUTES = 25
 # ColorBrewer YlGnBu, five classes: sequential and colour-blind safe.
 PALETTE = ["#ffffcc", "#a1dab4", "#41b6c4", "#2c7fb8", "#253494"]
-FLOW_WIDTHS = (1.0, 9.0)  # narrowest and widest arc, in map units
+FLOW_WIDTHS = (0.8, 6.0)  # narrowest and widest arc, in map units
 
 
 @lru_cache(maxsize=1)
