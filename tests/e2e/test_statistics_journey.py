@@ -78,6 +78,13 @@ def test_analyst_maps_departure_countries_of_a_commodity_and_opens_the_search(pa
     brazil.focus()
     expect(brazil).to_be_focused()
 
+    # The table view lists the same numbers; toggled back, the map is clickable again.
+    table_toggle = page.locator("#map").get_by_role("button", name="Table")
+    table_toggle.click()
+    table = page.locator('[data-table="map"]')
+    expect(table.get_by_role("row", name=re.compile("Brazil"))).to_contain_text(count)
+    expect(brazil).to_be_hidden()
+    table_toggle.click()
     brazil.click()
     expect(page).to_have_url(re.compile(r"/cases/search/\?.*route_country=BR"))
     expect(page).to_have_url(re.compile(r"route_role=departure"))
