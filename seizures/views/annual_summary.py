@@ -7,9 +7,8 @@ from ..statistics.annual import AnnualSummaryForm, annual_summary, last_full_yea
 
 def annual_summary_page(request):
     form = AnnualSummaryForm(request.GET or {"year": last_full_year()})
-    if form.is_valid():
-        year, area = form.cleaned_data["year"], form.cleaned_data["area"]
-    else:
-        year, area = last_full_year(), None
+    form.is_valid()  # a field that does not validate falls back to its default
+    year = form.cleaned_data.get("year") or last_full_year()
+    area = form.cleaned_data.get("area")
     summary = annual_summary(user=request.user, year=year, area=area)
     return render(request, "seizures/statistics_annual.html", {"form": form, **summary})

@@ -138,9 +138,13 @@ def test_the_annual_summary_renders_in_arabic(two_years, as_user, analyst):
 
 
 def test_a_year_outside_the_choices_falls_back_to_the_last_full_year(validated, as_user, analyst):
-    response = as_user(analyst).get(URL, {"year": "1066"})
+    area = CommodityArea.objects.get(types__code="COCAINE")
+    response = as_user(analyst).get(URL, {"year": "1066", "area": area.pk})
     assert response.status_code == 200
     assert response.context["year"] == timezone.localdate().year - 1
+    assert response.context["area"] == area
+    response = as_user(analyst).get(URL, {"year": "2025", "area": "nope"})
+    assert (response.context["year"], response.context["area"]) == (2025, None)
 
 
 def test_the_annual_summary_needs_a_verified_login(client, db):
