@@ -103,6 +103,11 @@ def test_the_page_defaults_to_the_last_full_year_and_is_printable(two_years, as_
     with time_machine.travel(datetime.datetime(2026, 3, 1, 12, tzinfo=datetime.UTC)):
         page = as_user(analyst).get(URL).content.decode()
     assert "Annual summary 2025: all commodities" in page
+    headline = page[page.index('data-testid="headline"') : page.index("</table>")]
+    assert re.search(
+        r"Validated cases</th><td[^>]*>4</td><td[^>]*>2</td><td[^>]*>\+2</td>", headline
+    )
+    assert "+100.0%" in headline
     assert '<option value="2025" selected>' in page
     assert (
         "statistics-annual.css" in page
