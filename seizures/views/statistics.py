@@ -34,10 +34,14 @@ def statistics_page(request):
     panels = statistics_panels(
         user=request.user, filters=filters, query=query, period=period, stack=stack
     )
-    world = map_panel(user=request.user, filters=filters, query=query, role=map_role)
     download = request.GET.get("download")
+    world = None
+    if not download or download == "map":  # another panel's download skips the map's queries
+        world = map_panel(user=request.user, filters=filters, query=query, role=map_role)
     if download:
-        panel = next((panel for panel in [world, *panels] if panel.name == download), None)
+        panel = next(
+            (panel for panel in [world, *panels] if panel and panel.name == download), None
+        )
         if panel is None:
             raise Http404
         return _panel_workbook(request, panel, query.urlencode())
