@@ -74,9 +74,13 @@ def test_analyst_maps_departure_countries_of_a_commodity_and_opens_the_search(pa
     brazil = page.locator('#map a[data-country="BR"]')
     expect(brazil).to_have_attribute("aria-label", "Brazil: 2 validated cases")
     count = brazil.get_attribute("data-count")
-    # Countries are links: reachable from the keyboard.
-    brazil.focus()
+    # Countries are links, reachable from the keyboard: after the panel's buttons,
+    # Tab goes to the first coloured country (by code: Brazil, then Colombia).
+    page.locator("#map").get_by_role("link", name="Excel").focus()
+    page.keyboard.press("Tab")
     expect(brazil).to_be_focused()
+    page.keyboard.press("Tab")
+    expect(page.locator('#map a[data-country="CO"]')).to_be_focused()
 
     # The table view lists the same numbers; toggled back, the map is clickable again.
     table_toggle = page.locator("#map").get_by_role("button", name="Table")
