@@ -1,5 +1,6 @@
 """The pages of the global CEN, one module per area; urls.py names them from here."""
 
+from .annual_summary import annual_summary_page
 from .cases import (
     case_create,
     case_create_simple,
@@ -55,6 +56,7 @@ from .vocabularies import (
 )
 
 __all__ = [
+    "annual_summary_page",
     "case_create",
     "case_create_simple",
     "case_detail",

@@ -10,9 +10,10 @@ from accounts.models import AuditAction
 from accounts.services import audit_event_create
 
 from ..search.forms import CaseSearchForm
+from ..statistics.geography import MAP_ROLES, map_panel, map_switch
 from ..statistics.panels import PERIODS, STACKS, statistics_panels
 
-PAGE_PARAMETERS = ("period", "stack", "download", "after")
+PAGE_PARAMETERS = ("period", "stack", "download", "after", "map_role")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -26,6 +27,7 @@ def statistics_page(request):
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     period = _choice(request, "period", PERIODS, "month")
     stack = _choice(request, "stack", STACKS, "area")
+    map_role = _choice(request, "map_role", MAP_ROLES, "reporting")
     query = request.GET.copy()
     for name in PAGE_PARAMETERS:
         query.pop(name, None)
@@ -33,8 +35,13 @@ def statistics_page(request):
         user=request.user, filters=filters, query=query, period=period, stack=stack
     )
     download = request.GET.get("download")
+    world = None
+    if not download or download == "map":  # another panel's download skips the map's queries
+        world = map_panel(user=request.user, filters=filters, query=query, role=map_role)
     if download:
-        panel = next((panel for panel in panels if panel.name == download), None)
+        panel = next(
+            (panel for panel in [world, *panels] if panel and panel.name == download), None
+        )
         if panel is None:
             raise Http404
         return _panel_workbook(request, panel, query.urlencode())
@@ -51,6 +58,8 @@ def statistics_page(request):
             "periods": PERIODS,
             "stacks": STACKS,
             "page_query": page_query.urlencode(),
+            "map_panel": world,
+            "map_switch": map_switch(page_query),
         },
     )
 
