@@ -163,7 +163,7 @@ def typical_quantities(*, user: User, filters: dict) -> list[QuantityRow]:
             rows.append(
                 QuantityRow(
                     dimension=dimension,
-                    label=str(label),
+                    label=capfirst(str(label)),
                     cases=len(values),
                     total=sum(values, Decimal(0)).quantize(THOUSANDTHS),
                     lower_quartile=_quartile(values, 1).quantize(THOUSANDTHS),
