@@ -122,10 +122,9 @@ def risk_indicator_delete(request, pk):
 
 def _profile_context(request, indicator: RiskIndicator) -> dict:
     query = QueryDict(indicator.query)
-    problems = _problems(indicator.query)
     context = {
         "indicator": indicator,
-        "problems": problems,
+        "problems": [],
         "profile": None,
         "filters": [],
         "search_link": _search_link(query),
@@ -133,12 +132,16 @@ def _profile_context(request, indicator: RiskIndicator) -> dict:
         .filter(pk=indicator.pk)
         .exists(),
     }
-    if not problems:
+    try:
         form = indicator_search_form(indicator.query)
-        context["filters"] = filters_in_words(form)
-        context["profile"] = indicator_profile(
-            user=request.user, filters=form.cleaned_data, query=query
-        )
+    except ValidationError as error:
+        # A vocabulary entry the filters name may have gone since: say so, count nothing.
+        context["problems"] = error.messages
+        return context
+    context["filters"] = filters_in_words(form)
+    context["profile"] = indicator_profile(
+        user=request.user, filters=form.cleaned_data, query=query
+    )
     return context
 
 

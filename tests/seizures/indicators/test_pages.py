@@ -245,3 +245,15 @@ def test_the_statistics_and_search_pages_link_to_a_new_indicator(as_user, analys
 def test_the_navigation_links_the_indicators(as_user, officer):
     page = as_user(officer).get(reverse("home")).content.decode()
     assert reverse("seizures:risk-indicator-list") in page
+
+
+def test_filters_that_are_no_longer_a_search_count_nothing(as_user, analyst, make_indicator):
+    indicator = make_indicator(analyst)
+    RiskIndicator.objects.filter(pk=indicator.pk).update(query="commodity_type=999999")
+    client = as_user(analyst)
+    response = client.get(indicator.get_absolute_url())
+    assert response.context["profile"] is None
+    assert "These filters are not a valid search" in response.content.decode()
+    excel = client.get(reverse("seizures:risk-indicator-excel", args=[indicator.pk]))
+    assert excel.status_code == 302 and excel["Location"] == indicator.get_absolute_url()
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT_CREATED).exists()
