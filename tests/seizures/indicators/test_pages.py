@@ -257,3 +257,27 @@ def test_filters_that_are_no_longer_a_search_count_nothing(as_user, analyst, mak
     excel = client.get(reverse("seizures:risk-indicator-excel", args=[indicator.pk]))
     assert excel.status_code == 302 and excel["Location"] == indicator.get_absolute_url()
     assert not AuditEvent.objects.filter(action=AuditAction.EXPORT_CREATED).exists()
+
+
+def test_the_profile_page_makes_a_fixed_number_of_queries(
+    as_user,
+    analyst,
+    make_indicator,
+    known_cases,
+    record,
+    officer,
+    national_admin,
+    django_assert_max_num_queries,
+):
+    """One query per part of the profile, whatever the number of cases or rows."""
+    import datetime
+
+    from seizures.services import cases as case_services
+
+    indicator = make_indicator(analyst)
+    client = as_user(analyst)
+    for day in range(1, 6):
+        case = record(officer, date=datetime.date(2024, day, 2), quantity=str(day))
+        case_services.case_validate(user=national_admin, case=case)
+    with django_assert_max_num_queries(24):
+        assert client.get(indicator.get_absolute_url()).context["profile"].cases == 9
