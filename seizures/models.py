@@ -622,6 +622,7 @@ class SavedSearch(models.Model):
 
 
 class IndicatorSharing(models.TextChoices):
+    # Translators: who may see a risk indicator: only its owner.
     PRIVATE = "private", _("Only me")
     ADMINISTRATIONS = "administrations", _("Chosen administrations")
     ALL = "all", _("All members")
