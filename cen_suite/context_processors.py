@@ -14,6 +14,7 @@ def navigation(request):
         items.append((reverse("seizures:case-list"), _("Cases")))
         items.append((reverse("seizures:case-search"), _("Search")))
         items.append((reverse("seizures:statistics"), _("Statistics")))
+        items.append((reverse("seizures:risk-indicator-list"), _("Risk indicators")))
         items.append((reverse("seizures:photo-search"), _("Photos")))
         items.append((reverse("seizures:extract"), _("Extract")))
         if user.role == Role.NATIONAL_ADMIN:

@@ -621,6 +621,73 @@ class SavedSearch(models.Model):
         return self.name
 
 
+class IndicatorSharing(models.TextChoices):
+    # Translators: who may see a risk indicator: only its owner.
+    PRIVATE = "private", _("Only me")
+    ADMINISTRATIONS = "administrations", _("Chosen administrations")
+    ALL = "all", _("All members")
+
+
+class RiskIndicator(models.Model):
+    """A named set of search filters whose validated cases an analyst follows:
+    its profile, its one-page sheet, its watch list (seizures/indicators/)."""
+
+    name = models.CharField(_("name"), max_length=150)
+    description = models.TextField(
+        _("description and rationale"),
+        blank=True,
+        help_text=_("What the indicator points at, and why it is a risk."),
+    )
+    # The search's query string, normalised (seizures/indicators/filters.py): any
+    # page that has a search can link to the creation form with it.
+    query = models.TextField(_("filters"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="risk_indicators",
+        verbose_name=_("owner"),
+    )
+    administration = models.ForeignKey(
+        Administration,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("administration"),
+    )
+    sharing = models.CharField(
+        _("shared with"),
+        max_length=16,
+        choices=IndicatorSharing.choices,
+        default=IndicatorSharing.PRIVATE,
+    )
+    shared_with = models.ManyToManyField(
+        Administration,
+        blank=True,
+        related_name="+",
+        verbose_name=_("administrations"),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        verbose_name = _("risk indicator")
+        verbose_name_plural = _("risk indicators")
+        indexes = [models.Index(fields=["sharing"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("seizures:risk-indicator-detail", kwargs={"pk": self.pk})
+
+    def clean(self):
+        from .indicators.filters import indicator_search_form
+
+        # Raised without a field name: the forms that edit an indicator show the
+        # filters through the search form, not as a "query" field.
+        indicator_search_form(self.query)
+
+
 def _extract_path(instance, filename):
     return f"extracts/{uuid.uuid4().hex}/{filename}"
 

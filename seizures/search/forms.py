@@ -113,3 +113,22 @@ class CaseSearchForm(forms.Form):
         if low is not None and high is not None and low > high:
             self.add_error("quantity_max", _("The upper quantity is below the lower one."))
         return data
+
+
+def filters_in_words(form: CaseSearchForm) -> list[tuple[str, str]]:
+    """(label, value in words) for every filter a valid search form sets: what the
+    export's filter sheet and the risk indicators show of a search."""
+    described = []
+    for name, field in form.fields.items():
+        value = form.cleaned_data.get(name)
+        if value in (None, "", [], False) or (hasattr(value, "exists") and not value.exists()):
+            continue
+        if hasattr(value, "all") or isinstance(value, list | tuple):
+            choices = dict(getattr(field, "choices", []))
+            text = ", ".join(str(choices.get(item, item)) for item in value)
+        elif hasattr(field, "choices") and not hasattr(value, "pk"):
+            text = str(dict(field.choices).get(value, value))
+        else:
+            text = str(value)
+        described.append((str(field.label), text))
+    return described

@@ -47,7 +47,7 @@ def export_run(*, export: Export) -> Export:
     from django.utils import translation
 
     from ..exports import WRITERS, columns_for, export_rows
-    from ..search.forms import CaseSearchForm
+    from ..search.forms import CaseSearchForm, filters_in_words
     from ..search.query import case_search
 
     if export.status == ExportStatus.DONE:
@@ -76,11 +76,7 @@ def export_run(*, export: Export) -> Export:
                 (_("Exported by"), user.email),
                 (_("Exported at (UTC)"), timezone.now().strftime("%Y-%m-%d %H:%M:%S")),
                 (_("Rows"), writer.rows),
-                *[
-                    (form.fields[name].label, _filter_text(form, name))
-                    for name in form.fields
-                    if form.is_valid() and filters.get(name) not in (None, "", [], False)
-                ],
+                *(filters_in_words(form) if form.is_valid() else []),
             ]
             writer.finish(about)
             name = f"cen-cases-{timezone.now():%Y%m%d-%H%M}.{export.format}"
@@ -97,17 +93,6 @@ def export_run(*, export: Export) -> Export:
         details={"filters": export.query, "rows": writer.rows, "layout": export.layout},
     )
     return export
-
-
-def _filter_text(form, name) -> str:
-    value = form.cleaned_data[name]
-    field = form.fields[name]
-    if hasattr(value, "all") or isinstance(value, list | tuple):
-        choices = dict(getattr(field, "choices", []))
-        return ", ".join(str(choices.get(item, item)) for item in value)
-    if hasattr(field, "choices") and not hasattr(value, "pk"):
-        return str(dict(field.choices).get(value, value))
-    return str(value)
 
 
 def export_fail(*, export: Export, error: str) -> None:

@@ -26,6 +26,16 @@ from .extract import (
     extract_download,
     extract_page,
 )
+from .indicators import (
+    risk_indicator_create,
+    risk_indicator_delete,
+    risk_indicator_detail,
+    risk_indicator_edit,
+    risk_indicator_excel,
+    risk_indicator_list,
+    risk_indicator_print,
+    risk_indicator_watch,
+)
 from .photos import (
     photo_search_view,
     photo_similar,
@@ -79,6 +89,14 @@ __all__ = [
     "photo_file",
     "photo_search_view",
     "photo_similar",
+    "risk_indicator_create",
+    "risk_indicator_delete",
+    "risk_indicator_detail",
+    "risk_indicator_edit",
+    "risk_indicator_excel",
+    "risk_indicator_list",
+    "risk_indicator_print",
+    "risk_indicator_watch",
     "saved_search_create",
     "saved_search_delete",
     "saved_search_list",
