@@ -1,6 +1,8 @@
 """Writes for the global CEN. Each is atomic, records the case history and the
 audit log, and queues its background work on commit."""
 
+import logging
+
 from django.db import transaction
 from django.utils import timezone
 
@@ -15,6 +17,7 @@ from ..models import (
 # --- Saved searches and watch lists -------------------------------------------------------
 
 WATCH_LIST_LIMIT = 50
+logger = logging.getLogger(__name__)
 
 
 def saved_search_save(*, user: User, name: str, query: str, is_watch: bool) -> SavedSearch:
@@ -43,8 +46,12 @@ def watch_notices_send(*, now=None) -> int:
     watches = SavedSearch.objects.filter(is_watch=True, user__is_active=True).select_related("user")
     for watch in watches:
         form = CaseSearchForm(QueryDict(watch.query))
-        filters = form.cleaned_data if form.is_valid() else {}
-        filters = {**filters, "status": CaseStatus.VALIDATED}
+        if not form.is_valid():
+            # A filter that no longer validates (a vocabulary entry retired, say)
+            # must not widen the watch to every new case: skip it, keep its place.
+            logger.warning("Watch %s skipped: its filters are no longer valid", watch.pk)
+            continue
+        filters = {**form.cleaned_data, "status": CaseStatus.VALIDATED}
         matches = case_search(user=watch.user, filters=filters).filter(
             validated_at__gt=watch.watched_since, validated_at__lte=now
         )

@@ -81,3 +81,18 @@ def test_the_saved_query_keeps_only_parameters(as_user, analyst):
     saved = SavedSearch.objects.get(user=analyst)
     assert saved.query == "q=a+b&region=EUR"
     assert response.url == reverse("seizures:case-search") + "?q=a+b&region=EUR"
+
+
+def test_a_watch_whose_filters_no_longer_validate_sends_nothing(
+    analyst, officer, national_admin, record, django_capture_on_commit_callbacks
+):
+    # An unknown commodity type: the filter is invalid, not absent.
+    watch = services.saved_search_save(
+        user=analyst, name="Retired", query="commodity_type=999999", is_watch=True
+    )
+    case = record(officer, date=datetime.date(2026, 1, 5))
+    services.case_validate(user=national_admin, case=case)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert services.watch_notices_send() == 0
+    assert mail.outbox == []
+    assert SavedSearch.objects.get(pk=watch.pk).watched_since == watch.watched_since
