@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from ..forms import vocabulary_cache
+from ..forms import validation_batch
 from ..models import Case, CommodityType
 from ..validation import CaseData, case_validate
 from .columns import (
@@ -251,8 +251,9 @@ def validate_cases(
     """Run every case through the case validator; fills ``data``, ``existing``
     and ``errors`` of each. With ``skip_existing`` the cases already known are
     not validated (they will not be written)."""
-    existing = existing_cases(administration=administration, references=list(parsed.cases))
-    with vocabulary_cache():
+    references = list(parsed.cases)
+    existing = existing_cases(administration=administration, references=references)
+    with validation_batch(administration=administration, references=references, known=existing):
         _validate_each(parsed, existing, administration, skip_existing, on_progress)
 
 
