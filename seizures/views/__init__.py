@@ -46,6 +46,7 @@ from .uploads import (
     upload_detail,
     upload_download,
     upload_list,
+    upload_retry,
     upload_template,
 )
 from .vocabularies import (
@@ -88,6 +89,7 @@ __all__ = [
     "upload_detail",
     "upload_download",
     "upload_list",
+    "upload_retry",
     "upload_template",
     "vocabulary_edit",
     "vocabulary_index",

@@ -625,3 +625,155 @@ def test_an_import_whose_worker_was_killed_can_be_confirmed_again(
     assert service.upload_can_confirm(upload)
     confirm(upload, national_admin, django_capture_on_commit_callbacks)
     assert upload.status == UploadStatus.DONE and Case.objects.count() == 1
+
+
+def _stalled_upload(user, capture, minutes=11):
+    """An upload whose check started and whose worker then died: still "checking",
+    with its last progress ``minutes`` ago."""
+    import datetime
+
+    from django.utils import timezone
+
+    with translation.override("en"), capture(execute=False):
+        upload = service.upload_create(user=user, file=as_file(filled_template([CASE_ROW])))
+    Upload.objects.filter(pk=upload.pk).update(
+        rows_total=1, progress_at=timezone.now() - datetime.timedelta(minutes=minutes)
+    )
+    upload.refresh_from_db()
+    return upload
+
+
+def test_a_check_in_progress_is_not_stalled_and_cannot_be_retried_or_cancelled(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks, minutes=2)
+    assert upload.status == UploadStatus.CHECKING and not upload.check_stalled
+    client = as_user(national_admin)
+    assert b"upload-stalled" not in client.get(upload.get_absolute_url()).content
+    client.post(reverse("seizures:upload-retry", args=[upload.pk]))
+    client.post(reverse("seizures:upload-cancel", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.CHECKING and upload.rows_total == 1
+
+
+def test_a_stalled_check_can_be_checked_again_from_its_page(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks)
+    assert upload.check_stalled
+    client = as_user(national_admin)
+    assert b"upload-stalled" in client.get(upload.get_absolute_url()).content
+    assert b"upload-stalled-link" in client.get(reverse("seizures:upload-list")).content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("seizures:upload-retry", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING and upload.summary["cases_new"] == 1
+    assert not upload.check_stalled
+    failed = AuditEvent.objects.get(action=AuditAction.UPLOAD_FAILED)
+    assert failed.details["reason"] == "check stalled"
+
+
+def test_a_stalled_check_can_be_cancelled(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks)
+    as_user(national_admin).post(reverse("seizures:upload-cancel", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.CANCELLED
+
+
+def test_a_stalled_check_of_another_administration_is_a_404(
+    as_user, make_user, kenya, national_admin, django_capture_on_commit_callbacks
+):
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks)
+    client = as_user(make_user(kenya, Role.NATIONAL_ADMIN))
+    assert client.post(reverse("seizures:upload-retry", args=[upload.pk])).status_code == 404
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.CHECKING and upload.rows_total == 1
+
+
+def test_upload_tasks_are_delivered_again_when_their_worker_is_lost():
+    from seizures import tasks
+
+    for task in (tasks.check_upload, tasks.import_upload):
+        assert task.acks_late is True and task.reject_on_worker_lost is True
+
+
+def test_a_check_delivered_twice_checks_the_file_once(
+    national_admin, django_capture_on_commit_callbacks
+):
+    from seizures import tasks
+
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    checked_at = upload.checked_at
+    tasks.check_upload(upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING and upload.checked_at == checked_at
+
+
+def test_a_batch_validates_with_a_fixed_number_of_queries(
+    national_admin, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from seizures.imports.columns import Vocabularies
+    from seizures.imports.parsing import parse_workbook, validate_cases
+    from seizures.imports.reading import open_upload
+
+    def queries_for(count, tmp_name):
+        path = service.Path(tmp_name)
+        path.write_bytes(filled_template(case_rows(count, 2)))
+        _kind, workbook = open_upload(path, "cases.xlsx")
+        parsed = parse_workbook(workbook, Vocabularies())
+        workbook.close()
+        with CaptureQueriesContext(connection) as captured:
+            validate_cases(parsed, administration=national_admin.administration)
+        assert all(group.data is not None for group in parsed.cases.values())
+        return len(captured.captured_queries)
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        assert queries_for(3, f"{folder}/a.xlsx") == queries_for(12, f"{folder}/b.xlsx")
+
+
+def test_a_batch_refuses_a_reference_another_case_uses_as_the_entry_form_does(national_admin):
+    from seizures.forms import validation_batch
+    from seizures.imports.parsing import existing_cases
+
+    administration = national_admin.administration
+    payload = {
+        "national_reference": "FR-1",
+        "seizure_date": "2026-03-14",
+        "country": "FR",
+        "transport_mode": 1,
+        "detection_method": 1,
+        "lines": [{"commodity_type": 1, "quantity": "1", "unit": 1}],
+    }
+    data, errors = case_validate(payload=payload, administration=administration)
+    assert errors == {}
+    services.case_create(user=national_admin, data=data)
+    alone = case_validate(payload=payload, administration=administration)[1]
+    known = existing_cases(administration=administration, references=["FR-1"])
+    with validation_batch(administration=administration, references=["FR-1"], known=known):
+        in_batch = case_validate(payload=payload, administration=administration)[1]
+        # The case itself may keep its reference.
+        assert (
+            case_validate(payload=payload, administration=administration, instance=known["FR-1"])[1]
+            == {}
+        )
+    assert alone == in_batch and list(in_batch) == ["national_reference"]
+
+
+def test_forms_bound_after_a_batch_have_their_own_fields_again(national_admin):
+    from seizures.forms import CaseForm, validation_batch
+
+    with validation_batch(administration=national_admin.administration):
+        shared = CaseForm(administration=national_admin.administration)
+        assert shared.fields["place"] is CaseForm.base_fields["place"]
+        assert shared.fields["country"] is not CaseForm.base_fields["country"]
+    own = CaseForm(administration=national_admin.administration)
+    assert own.fields["place"] is not CaseForm.base_fields["place"]
