@@ -777,3 +777,98 @@ def test_forms_bound_after_a_batch_have_their_own_fields_again(national_admin):
         assert shared.fields["country"] is not CaseForm.base_fields["country"]
     own = CaseForm(administration=national_admin.administration)
     assert own.fields["place"] is not CaseForm.base_fields["place"]
+
+
+def _csv(*rows: str) -> bytes:
+    header = (
+        "National reference,Date of seizure,Country of seizure,Transport mode,"
+        "Detection method,Commodity,Quantity,Unit,Route,Offender profiles,Country of departure"
+    )
+    return "\r\n".join([header, *rows, ""]).encode("utf-8")
+
+
+def test_a_csv_gives_the_route_with_places_and_offender_profiles_in_delimited_columns(
+    national_admin, django_capture_on_commit_callbacks
+):
+    content = _csv(
+        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
+        '"departure:EC:Guayaquil; Transit:Panama; destination:NL:Rotterdam",'
+        '"courier / NG / male / 1985; Expéditeur / Colombie",',
+        "EC-1,,,,,CANNABIS_HERB,2,KG,,,",
+    )
+    upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    assert upload.errors == [] and upload.status == UploadStatus.AWAITING, upload.errors
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    case = Case.objects.get(national_reference="EC-1")
+    legs = [(leg.kind, leg.country.code, leg.place) for leg in case.route_legs.order_by("position")]
+    assert legs == [
+        ("departure", "EC", "Guayaquil"),
+        ("transit", "PA", ""),
+        ("destination", "NL", "Rotterdam"),
+    ]
+    profiles = [
+        (p.role, p.nationality.code, p.gender, p.birth_year) for p in case.offenders.order_by("id")
+    ]
+    assert profiles == [("courier", "NG", "male", 1985), ("sender", "CO", "unknown", None)]
+    assert case.lines.count() == 2
+
+
+def test_the_delimited_columns_are_read_from_a_workbook_too(
+    national_admin, django_capture_on_commit_callbacks
+):
+    row = {**CASE_ROW, "route_legs": "departure:CO; destination:FR", "offender_profiles": "driver"}
+    upload = upload_file(national_admin, filled_template([row]), django_capture_on_commit_callbacks)
+    assert upload.errors == [], upload.errors
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    case = Case.objects.get()
+    assert [leg.country.code for leg in case.route_legs.order_by("position")] == ["CO", "FR"]
+    assert case.offenders.get().role == "driver"
+
+
+def test_a_route_given_in_both_the_column_and_the_country_columns_is_an_error(
+    national_admin, django_capture_on_commit_callbacks
+):
+    content = _csv(
+        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,departure:EC,,CO",
+    )
+    upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    assert upload.status == UploadStatus.INVALID
+    assert [(e["row"], e["column"]) for e in upload.errors] == [(2, "Route")]
+    assert "in one place only" in upload.errors[0]["message"]
+    assert not Case.objects.exists()
+
+
+def test_offender_profiles_given_in_both_the_column_and_the_sheet_are_an_error(
+    national_admin, django_capture_on_commit_callbacks
+):
+    row = {**CASE_ROW, "offender_profiles": "courier / NG"}
+    offenders = [{"national_reference": "FR-1", "role": "driver"}]
+    upload = upload_file(
+        national_admin, filled_template([row], offenders), django_capture_on_commit_callbacks
+    )
+    assert upload.status == UploadStatus.INVALID
+    assert [(e["sheet"], e["row"]) for e in upload.errors] == [("Offenders", 2)]
+    assert "in one place only" in upload.errors[0]["message"]
+
+
+def test_bad_parts_of_the_delimited_columns_are_named_in_their_cell(
+    national_admin, django_capture_on_commit_callbacks
+):
+    content = _csv(
+        'EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"departure:EC; XX",'
+        '"courier / Atlantis",',
+        "EC-2,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
+        '"destination:NL; departure:EC","courier / NG / male / 1985 / 26-35",',
+    )
+    upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    found = {(e["row"], e["column"], e["message"]) for e in upload.errors}
+    columns = {(row, column) for row, column, _message in found}
+    assert columns == {
+        (2, "Route"),
+        (2, "Offender profiles"),
+        (3, "Route"),
+        (3, "Offender profiles"),
+    }
+    messages = " ".join(message for _row, _column, message in found)
+    assert "Leg 2" in messages and "Atlantis" in messages
+    assert "year of birth or an age range" in messages
