@@ -872,3 +872,52 @@ def test_bad_parts_of_the_delimited_columns_are_named_in_their_cell(
     messages = " ".join(message for _row, _column, message in found)
     assert "Leg 2" in messages and "Atlantis" in messages
     assert "year of birth or an age range" in messages
+
+
+def _parsed_payloads(workbook):
+    from seizures.imports.columns import Vocabularies
+    from seizures.imports.parsing import parse_workbook
+
+    try:
+        parsed = parse_workbook(workbook, Vocabularies())
+    finally:
+        workbook.close()
+    return {reference: group.payload for reference, group in parsed.cases.items()}
+
+
+def test_calamine_and_openpyxl_read_a_workbook_to_the_same_cases(national_admin, tmp_path):
+    import datetime
+
+    from seizures.imports import reading
+
+    rows = [
+        full_row(seizure_date=datetime.date(2026, 3, 14), quantity=2.5),
+        {"national_reference": "FR-1", "commodity_type": "CANNABIS_RESIN", "quantity": "3"},
+        {**CASE_ROW, "national_reference": 20260314001, "route_legs": "departure:CO:Cali"},
+    ]
+    offenders = [{"national_reference": "FR-1", "role": "courier", "birth_year": 1985}]
+    path = tmp_path / "cases.xlsx"
+    path.write_bytes(filled_template(rows, offenders))
+    by_calamine = _parsed_payloads(reading._open_with_calamine(path))
+    by_openpyxl = _parsed_payloads(reading._open_with_openpyxl(path))
+    assert by_calamine == by_openpyxl
+    assert set(by_calamine) == {"FR-1", "20260314001"}
+    assert by_calamine["FR-1"]["seizure_date"] == "2026-03-14"
+    assert by_calamine["FR-1"]["offenders"][0]["birth_year"] == 1985
+
+
+def test_a_sheet_that_does_not_start_in_column_a_is_read_with_the_right_cells(
+    national_admin, django_capture_on_commit_callbacks
+):
+    book = openpyxl.load_workbook(
+        io.BytesIO(filled_template([CASE_ROW, {**CASE_ROW, "national_reference": "FR-2"}]))
+    )
+    sheet = book.worksheets[0]
+    sheet["B3"] = "2031-01-01"  # the second case's date, in the future
+    sheet.insert_cols(1)  # the header now starts in column B: calamine leaves it to openpyxl
+    out = io.BytesIO()
+    book.save(out)
+    upload = upload_file(national_admin, out.getvalue(), django_capture_on_commit_callbacks)
+    assert [(e["row"], e["index"], e["column"]) for e in upload.errors] == [
+        (3, 2, "Date of seizure")
+    ]
