@@ -102,6 +102,18 @@ class VocabularyChoiceField(forms.ModelChoiceField):
         return batch.entries[key]
 
 
+class VocabularyMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        batch = _batch.get()
+        if batch is None:
+            return super()._check_values(value)
+        key = (self.queryset.model, frozenset(str(item) for item in value))
+        if key not in batch.entries:
+            # Evaluated here, so the forms of the batch share its result.
+            batch.entries[key] = super()._check_values(value)
+        return batch.entries[key]
+
+
 @cache
 def _country_codes() -> frozenset[str]:
     return frozenset(code for code, _name in countries)
@@ -169,6 +181,8 @@ class CaseForm(VocabularyFormMixin, forms.ModelForm):
             "direction": VocabularyChoiceField,
             "transport_mode": VocabularyChoiceField,
             "detection_method": VocabularyChoiceField,
+            "concealment_methods": VocabularyMultipleChoiceField,
+            "offence_types": VocabularyMultipleChoiceField,
         }
         widgets = {
             "seizure_date": DATE_WIDGET,
