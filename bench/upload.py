@@ -3,6 +3,8 @@ API batch of 1,000 cases (issue 5 targets).
 
 Each step runs in a fresh process, so that its peak memory is its own:
 - read: openpyxl's read-only reader alone over the same file (the bare parse);
+- calamine: python-calamine (requirements-bench.txt) reading the same sheet, for
+  comparison;
 - check: the whole check and preview (file checks, parsing, case_validate for
   every case, the summary), as the worker runs it;
 - import: the confirmed import (read and validate again, then one transaction);
@@ -17,7 +19,6 @@ import argparse
 import json
 import os
 import resource
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -114,6 +115,15 @@ def step_read(path: Path) -> dict:
     return {"rows": rows}
 
 
+def step_calamine(path: Path) -> dict:
+    from python_calamine import CalamineWorkbook
+
+    book = CalamineWorkbook.from_path(str(path))
+    rows = sum(1 for _row in book.get_sheet_by_index(0).iter_rows())
+    book.close()
+    return {"rows": rows}
+
+
 def step_check(path: Path) -> dict:
     from django.core.files.uploadedfile import SimpleUploadedFile
 
@@ -188,6 +198,8 @@ def child(step: str, argument: str) -> None:
     start = time.perf_counter()
     if step == "read":
         result = step_read(Path(argument))
+    elif step == "calamine":
+        result = step_calamine(Path(argument))
     elif step == "check":
         result = step_check(Path(argument))
     elif step == "import":
@@ -225,21 +237,30 @@ def main():
         path = Path(folder) / "bench.xlsx"
         cases = make_workbook(path, args.lines)
         print(f"workbook: {args.lines} lines, {cases} cases, {path.stat().st_size // 1024} KB")
-        results = {"read": [], "check": [], "import": [], "api": []}
+        results = {"read": [], "calamine": [], "check": [], "import": [], "api": []}
         for number in range(args.runs):
             results["read"].append(run("read", path))
+            results["calamine"].append(run("calamine", path))
             check = run("check", path)
             results["check"].append(check)
             results["import"].append(run("import", check["upload"]))
             results["api"].append(run("api", args.api_cases))
             print(f"run {number + 1}: " + json.dumps({k: v[-1] for k, v in results.items()}))
+        medians = {}
         for step, values in results.items():
-            seconds = statistics.median(v["seconds"] for v in values)
+            medians[step] = _median([v["seconds"] for v in values])
             peak = max(v["peak_mb"] for v in values)
-            print(f"{step:7s} median {seconds:6.1f} s   peak {peak:5.0f} MB")
-        read = statistics.median(v["seconds"] for v in results["read"])
-        check = statistics.median(v["seconds"] for v in results["check"])
-        print(f"check / bare read: {check / read:.1f}×")
+            print(f"{step:8s} median {medians[step]:6.2f} s   peak {peak:5.0f} MB")
+        for step in ("check", "import"):
+            for read in ("read", "calamine"):
+                print(f"{step} / bare {read}: {medians[step] / medians[read]:.1f}×")
+
+
+def _median(values: list[float]) -> float:
+    # Not statistics.median: bench/statistics.py shadows the standard module here.
+    ordered = sorted(values)
+    middle = len(ordered) // 2
+    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
 
 
 if __name__ == "__main__":

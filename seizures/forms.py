@@ -2,13 +2,16 @@
 simplified), bulk upload and the API all bind their data to these forms and
 then to ``validation.case_validate``."""
 
+import copy
 import re
 from contextlib import contextmanager
 from contextvars import ContextVar
+from dataclasses import dataclass, field
 from functools import cache
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
+from django.forms.formsets import ManagementForm
 from django.utils import timezone
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -34,39 +37,81 @@ from .validators import currency_choices, normalise_hs_code, route_order_errors
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
-# Within ``vocabulary_cache()``, vocabulary entries found once are not looked up
-# again: a bulk upload binds thousands of forms that name the same few entries.
-_vocabulary_cache: ContextVar[dict | None] = ContextVar("vocabulary_cache", default=None)
+
+@dataclass
+class ValidationBatch:
+    """What the forms of many cases validated together look up once.
+
+    Bulk upload and the API bind the entry form to thousands of cases that name
+    the same few vocabulary entries: within ``validation_batch()`` an entry found
+    once is not looked up again, the national references of the batch are
+    checked against one query made beforehand, and the forms share their
+    fields instead of deep-copying them (they are validated, never rendered)."""
+
+    entries: dict = field(default_factory=dict)
+    administration_id: int | None = None
+    # The references whose owners were looked up, and the pk of each owner found.
+    references: frozenset[str] = frozenset()
+    owners: dict[str, int] = field(default_factory=dict)
+
+    def reference_owner(self, administration, reference: str):
+        """(True, pk or None) when the batch knows who uses ``reference``;
+        (False, None) when it must be asked of the database."""
+        if administration.pk != self.administration_id or reference not in self.references:
+            return False, None
+        return True, self.owners.get(reference)
+
+
+_batch: ContextVar[ValidationBatch | None] = ContextVar("validation_batch", default=None)
 
 
 @contextmanager
-def vocabulary_cache():
-    token = _vocabulary_cache.set({})
+def validation_batch(*, administration=None, references=(), known=None):
+    """``references``: the national references of the batch; ``known``: the
+    cases of ``administration`` that use them, by reference (one query)."""
+    batch = ValidationBatch(
+        administration_id=administration.pk if administration is not None else None,
+        references=frozenset(references) if administration is not None else frozenset(),
+        owners={reference: case.pk for reference, case in (known or {}).items()},
+    )
+    token = _batch.set(batch)
     try:
-        yield
+        yield batch
     finally:
-        _vocabulary_cache.reset(token)
+        _batch.reset(token)
+
+
+class BatchSharedFields(dict):
+    """A form class's ``base_fields``. Django deep-copies them for every form;
+    within a validation batch the forms share them (see ``ValidationBatch``)."""
+
+    def __deepcopy__(self, memo):
+        if _batch.get() is not None:
+            return dict(self)
+        return {name: copy.deepcopy(value, memo) for name, value in self.items()}
 
 
 class VocabularyChoiceField(forms.ModelChoiceField):
-    def __deepcopy__(self, memo):
-        if _vocabulary_cache.get() is None:
-            return super().__deepcopy__(memo)
-        # Within a batch the forms are validated, never rendered, and entries are
-        # found through the cache: they may share one (lazy) queryset.
-        result = super(forms.ChoiceField, self).__deepcopy__(memo)
-        result._queryset = self._queryset
-        result.widget.choices = result.choices
-        return result
-
     def to_python(self, value):
-        cache = _vocabulary_cache.get()
-        if cache is None or value in self.empty_values:
+        batch = _batch.get()
+        if batch is None or value in self.empty_values:
             return super().to_python(value)
         key = (self.queryset.model, str(value))
-        if key not in cache:
-            cache[key] = super().to_python(value)
-        return cache[key]
+        if key not in batch.entries:
+            batch.entries[key] = super().to_python(value)
+        return batch.entries[key]
+
+
+class VocabularyMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def _check_values(self, value):
+        batch = _batch.get()
+        if batch is None:
+            return super()._check_values(value)
+        key = (self.queryset.model, frozenset(str(item) for item in value))
+        if key not in batch.entries:
+            # Evaluated here, so the forms of the batch share its result.
+            batch.entries[key] = super()._check_values(value)
+        return batch.entries[key]
 
 
 @cache
@@ -85,16 +130,19 @@ class VocabularyFormMixin:
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for name in ("country", "nationality"):
-            field = self.fields.get(name)
-            if field is not None:
-                field.valid_value = _country_codes().__contains__
+            choice = self.fields.get(name)
+            if choice is not None:
+                if _batch.get() is not None:
+                    # Shared with the other forms of the batch: set on a copy.
+                    choice = self.fields[name] = copy.copy(choice)
+                choice.valid_value = _country_codes().__contains__
 
     def _get_validation_exclusions(self):
         exclude = super()._get_validation_exclusions()
-        for name, field in self.fields.items():
+        for name, choice in self.fields.items():
             if name in ("country", "nationality") or (
-                isinstance(field, forms.ModelChoiceField)
-                and not isinstance(field, forms.ModelMultipleChoiceField)
+                isinstance(choice, forms.ModelChoiceField)
+                and not isinstance(choice, forms.ModelMultipleChoiceField)
             ):
                 exclude.add(name)
         return exclude
@@ -133,6 +181,8 @@ class CaseForm(VocabularyFormMixin, forms.ModelForm):
             "direction": VocabularyChoiceField,
             "transport_mode": VocabularyChoiceField,
             "detection_method": VocabularyChoiceField,
+            "concealment_methods": VocabularyMultipleChoiceField,
+            "offence_types": VocabularyMultipleChoiceField,
         }
         widgets = {
             "seizure_date": DATE_WIDGET,
@@ -168,10 +218,21 @@ class CaseForm(VocabularyFormMixin, forms.ModelForm):
     def clean_national_reference(self):
         reference = self.cleaned_data.get("national_reference", "").strip()
         if reference and self.administration is not None:
-            taken = Case.objects.filter(
-                administration=self.administration, national_reference=reference
-            ).exclude(pk=self.instance.pk)
-            if taken.exists():
+            batch = _batch.get()
+            known, owner = (
+                batch.reference_owner(self.administration, reference) if batch else (False, None)
+            )
+            if known:
+                taken = owner is not None and owner != self.instance.pk
+            else:
+                taken = (
+                    Case.objects.filter(
+                        administration=self.administration, national_reference=reference
+                    )
+                    .exclude(pk=self.instance.pk)
+                    .exists()
+                )
+            if taken:
                 raise forms.ValidationError(
                     _("Another case of your administration already uses this reference.")
                 )
@@ -304,6 +365,11 @@ RouteFormSet = inlineformset_factory(
 )
 OffenderFormSet = inlineformset_factory(Case, OffenderProfile, form=OffenderForm, extra=0)
 PhotoFormSet = inlineformset_factory(Case, Photo, form=PhotoForm, extra=0)
+
+# The forms a validation batch binds (the formsets' forms are classes of their own,
+# and each formset binds a management form).
+for _form in (CaseForm, LineFormSet.form, RouteFormSet.form, OffenderFormSet.form, ManagementForm):
+    _form.base_fields = BatchSharedFields(_form.base_fields)
 
 
 class SimplifiedCaseForm(forms.Form):

@@ -5,6 +5,7 @@ age), never names or document numbers.
 """
 
 import uuid
+from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
@@ -732,6 +733,11 @@ def _upload_path(instance, filename):
     return f"uploads/{uuid.uuid4().hex}/{filename.rsplit('/', 1)[-1][-80:]}"
 
 
+# A check reports progress every few hundred rows; reading even the largest file
+# allowed takes a minute or two. Ten minutes without a sign means no worker.
+UPLOAD_CHECK_STALLED_AFTER = timedelta(minutes=10)
+
+
 class Upload(models.Model):
     """A spreadsheet of cases: checked by a worker, previewed, then imported
     whole or not at all."""
@@ -777,6 +783,8 @@ class Upload(models.Model):
     result = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     checked_at = models.DateTimeField(null=True, blank=True)
+    # The last sign of life of the worker checking the file (see imports/service.py).
+    progress_at = models.DateTimeField(null=True, blank=True)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -801,6 +809,16 @@ class Upload(models.Model):
     @property
     def is_running(self) -> bool:
         return self.status in (UploadStatus.CHECKING, UploadStatus.IMPORTING)
+
+    @property
+    def check_stalled(self) -> bool:
+        """Being checked, but its worker has shown no progress for a long while:
+        it was most likely killed. The user may check it again or cancel it."""
+        last = self.progress_at or self.created_at
+        return (
+            self.status == UploadStatus.CHECKING
+            and timezone.now() - last > UPLOAD_CHECK_STALLED_AFTER
+        )
 
 
 # Pre-aggregated counts of validated cases, for the statistics page. Kept by

@@ -56,7 +56,9 @@ def build_extract(user_id: int | None = None):
     extract_build(requested_by=User.objects.filter(pk=user_id).first() if user_id else None)
 
 
-@shared_task
+# Acknowledged once done, and delivered again if the worker is lost midway: the
+# service only works on an upload in the matching state and writes all or nothing.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def check_upload(upload_id: int):
     from .imports.service import upload_check, upload_fail
     from .models import Upload
@@ -71,7 +73,9 @@ def check_upload(upload_id: int):
         raise
 
 
-@shared_task
+# Acknowledged once done, and delivered again if the worker is lost midway: the
+# service only works on an upload in the matching state and writes all or nothing.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_upload(upload_id: int):
     from .imports.service import upload_import
     from .models import Upload

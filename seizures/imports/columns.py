@@ -6,6 +6,11 @@ row (later rows may leave them empty). The route is in three columns of the
 case (departure, transit countries, destination); offender profiles are on the
 "Offenders" sheet, one row each, keyed by the same national reference.
 
+A CSV file has only the Cases sheet, so two optional "delimited" columns of the
+case can carry the rest, in the workbook as in CSV: "Route" (legs with their
+places: ``departure:EC:Guayaquil; transit:PA; destination:NL``) and "Offender
+profiles" (``courier / NG / male / 1985; sender / CO``).
+
 A vocabulary value is accepted as its code or as its label in any of the six
 languages, whatever the case and accents; a country as its ISO code or name.
 """
@@ -30,6 +35,7 @@ from ..models import (
     DetectionMethod,
     Direction,
     Gender,
+    LegKind,
     LocationType,
     OffenceType,
     OffenderRole,
@@ -51,7 +57,9 @@ class Column:
     key: str
     label: str
     level: str
-    kind: str = "text"  # text, code, date, decimal, integer, vocabulary, country, choice
+    # text, code, date, decimal, integer, vocabulary, country, choice; and the
+    # delimited columns' route and offenders.
+    kind: str = "text"
     required: bool = False
     many: bool = False
     vocabulary: type | None = None
@@ -233,7 +241,39 @@ OFFENDER_COLUMNS = [
     _col("age_range", _("Age range"), OFFENDER, kind="choice", choices=AgeRange, width=12),
 ]
 
-CASE_SHEET_COLUMNS = CASE_COLUMNS + LINE_COLUMNS
+# Separators of the delimited columns: legs or profiles, then the parts of one.
+LEG_PART_SEPARATOR = ":"
+PROFILE_PART_SEPARATOR = "/"
+
+DELIMITED_COLUMNS = [
+    _col(
+        "route_legs",
+        _("Route"),
+        CASE,
+        kind="route",
+        hint=_(
+            "Instead of the three country columns, the route with places: legs separated "
+            "by a semicolon, each written leg:country or leg:country:place, e.g. "
+            "departure:EC:Guayaquil; transit:PA; destination:NL."
+        ),
+        width=30,
+    ),
+    _col(
+        "offender_profiles",
+        _("Offender profiles"),
+        CASE,
+        kind="offenders",
+        hint=_(
+            "Instead of the Offenders sheet (a CSV file has none): profiles separated by a "
+            "semicolon, each written role / nationality / gender / year of birth / age "
+            "range, leaving out the parts you do not know at the end, e.g. "
+            "courier / NG / male / 1985; sender / CO."
+        ),
+        width=30,
+    ),
+]
+
+CASE_SHEET_COLUMNS = CASE_COLUMNS + LINE_COLUMNS + DELIMITED_COLUMNS
 ROUTE_KEYS = ("departure", "transit", "destination")
 
 SHEET_CASES = _("Cases")
@@ -372,10 +412,85 @@ def parse_decimal(value) -> Decimal:
     return number
 
 
+LEG_KIND = Column("kind", _("Leg"), "route", kind="choice", choices=LegKind)
+LEG_COUNTRY = Column("country", _("Country"), "route", kind="country")
+PROFILE_COLUMNS = [column for column in OFFENDER_COLUMNS if column.key != "national_reference"]
+
+
+def _items(value) -> list[str]:
+    return [part.strip() for part in str(value).split(MULTI_SEPARATOR) if part.strip()]
+
+
+def parse_route(value, vocabularies: Vocabularies) -> list[dict]:
+    """ "departure:EC:Guayaquil; transit:PA; destination:NL" → route legs."""
+    legs = []
+    for number, text in enumerate(_items(value), start=1):
+        kind, separator, rest = text.partition(LEG_PART_SEPARATOR)
+        country, _separator, place = rest.partition(LEG_PART_SEPARATOR)
+        if not separator or not country.strip():
+            raise CellError(
+                _(
+                    "Leg %(number)s (“%(leg)s”): write each leg as leg:country or "
+                    "leg:country:place, e.g. departure:EC; transit:PA; destination:NL."
+                )
+                % {"number": number, "leg": text}
+            )
+        try:
+            leg = {
+                "kind": parse_cell(LEG_KIND, kind.strip(), vocabularies),
+                "country": parse_cell(LEG_COUNTRY, country.strip(), vocabularies),
+            }
+        except CellError as error:
+            # Translators: "Leg 2: “XX” is not a country name or ISO code."
+            raise CellError(
+                _("Leg %(number)s: %(error)s") % {"number": number, "error": error}
+            ) from None
+        if place.strip():
+            leg["place"] = place.strip()
+        legs.append(leg)
+    return legs
+
+
+def parse_profiles(value, vocabularies: Vocabularies) -> list[dict]:
+    """ "courier / NG / male / 1985; sender / CO" → offender profiles."""
+    profiles = []
+    for number, text in enumerate(_items(value), start=1):
+        parts = [part.strip() for part in text.split(PROFILE_PART_SEPARATOR)]
+        if len(parts) > len(PROFILE_COLUMNS):
+            raise CellError(
+                _(
+                    "Profile %(number)s (“%(profile)s”) has more than %(count)s parts: "
+                    "role / nationality / gender / year of birth / age range."
+                )
+                % {"number": number, "profile": text, "count": len(PROFILE_COLUMNS)}
+            )
+        profile = {}
+        for column, part in zip(PROFILE_COLUMNS, parts, strict=False):
+            if not part:
+                continue
+            try:
+                profile[column.key] = parse_cell(column, part, vocabularies)
+            except CellError as error:
+                # Translators: "Profile 1, Gender: “x” is not one of: Female, Male, Unknown."
+                raise CellError(
+                    _("Profile %(number)s, %(part)s: %(error)s")
+                    % {"number": number, "part": column.label, "error": error}
+                ) from None
+        for column in PROFILE_COLUMNS:
+            if column.default is not None:
+                profile.setdefault(column.key, column.default)
+        profiles.append(profile)
+    return profiles
+
+
 def parse_cell(column: Column, value, vocabularies: Vocabularies):
     """A cell's raw value → what the case validator takes (pks, codes, ISO dates)."""
+    if column.kind == "route":
+        return parse_route(value, vocabularies)
+    if column.kind == "offenders":
+        return parse_profiles(value, vocabularies)
     if column.many:
-        parts = [part.strip() for part in str(value).split(MULTI_SEPARATOR) if part.strip()]
+        parts = _items(value)
         single = Column(**{**column.__dict__, "many": False})
         return [parse_cell(single, part, vocabularies) for part in parts]
     if column.kind == "date":

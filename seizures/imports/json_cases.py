@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ApiKey, User
 
-from ..forms import vocabulary_cache
+from ..forms import validation_batch
 from ..models import Case, CaseSource, LegKind, UploadExisting
 from ..services.cases import cases_save_many
 from ..validation import case_validate
@@ -123,9 +123,10 @@ def case_batch_save(
         seen.setdefault(reference, index)
         read.append((index, reference, payload, errors))
 
-    known = existing_cases(administration=administration, references=[r for _i, r, _p, _e in read])
+    references = [r for _i, r, _p, _e in read if r]
+    known = existing_cases(administration=administration, references=references)
     to_write = []
-    with vocabulary_cache():
+    with validation_batch(administration=administration, references=references, known=known):
         for index, reference, payload, errors in read:
             case = known.get(reference)
             if case is not None and existing == UploadExisting.SKIP:

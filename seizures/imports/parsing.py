@@ -11,12 +11,14 @@ from dataclasses import dataclass, field
 
 from django.utils.translation import gettext as _
 
-from ..forms import vocabulary_cache
+from ..forms import validation_batch
 from ..models import Case, CommodityType
 from ..validation import CaseData, case_validate
 from .columns import (
     CASE,
+    CASE_SHEET_COLUMNS,
     LINE,
+    PROFILE_COLUMNS,
     ROUTE_KEYS,
     CellError,
     Column,
@@ -62,6 +64,8 @@ class CaseRows:
     # would only repeat the reading error.
     unreadable: set[str] = field(default_factory=set)
     errors: list[RowError] = field(default_factory=list)
+    # Offender profiles given in the Cases sheet's column, not on the Offenders sheet.
+    profiles_in_column: bool = False
     data: CaseData | None = None
     existing: Case | None = None
 
@@ -156,6 +160,7 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
 
     for group in cases.values():
         _route(group, sheet.name, positions, columns)
+        _profiles(group)
 
     if workbook.offenders is not None:
         offenders = workbook.offenders
@@ -165,6 +170,23 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
             rows += 1
             reference = _reference_text(values.get("national_reference", ""))
             group = cases.get(reference)
+            if group is not None and group.profiles_in_column:
+                errors.append(
+                    RowError(
+                        Cell(offenders.name, number),
+                        _(
+                            "The offender profiles of case %(reference)s are also given in "
+                            "the “%(column)s” column of its first row (row %(row)s): give "
+                            "them in one place only."
+                        )
+                        % {
+                            "reference": reference,
+                            "column": _column_label("offender_profiles"),
+                            "row": group.first.row,
+                        },
+                    )
+                )
+                continue
             if group is None:
                 column = next(c for c in off_columns if c.key == "national_reference")
                 errors.append(
@@ -200,9 +222,36 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
     return Parsed(cases=cases, errors=errors, rows=rows)
 
 
+def _column_label(key: str) -> str:
+    return str(next(column.label for column in CASE_SHEET_COLUMNS if column.key == key))
+
+
 def _route(group: CaseRows, sheet_name: str, positions: dict, columns: list[Column]) -> None:
-    """The three route columns → ordered route legs (departure, transits, destination)."""
+    """The three route columns → ordered route legs (departure, transits, destination);
+    or the legs of the Route column, but not both."""
     by_key = {column.key: column for column in columns}
+    delimited = group.payload.pop("route_legs", None)
+    if delimited is not None:
+        cell = group.cells["route_legs"]
+        if any(group.payload.get(key) not in (None, []) for key in ROUTE_KEYS):
+            group.errors.append(
+                RowError(
+                    cell,
+                    _(
+                        "The route is given both in this column and in the departure, "
+                        "transit or destination columns: give it in one place only."
+                    ),
+                )
+            )
+            group.unreadable.add("route")
+        for key in ROUTE_KEYS:
+            group.payload.pop(key, None)
+        group.payload["route"] = delimited
+        for index in range(len(delimited)):
+            for name in ("kind", "country", "place"):
+                group.cells[f"route-{index}-{name}"] = cell
+        group.cells["route"] = cell
+        return
     legs = []
     for key in ROUTE_KEYS:
         value = group.payload.pop(key, None)
@@ -217,6 +266,20 @@ def _route(group: CaseRows, sheet_name: str, positions: dict, columns: list[Colu
     group.payload["route"] = legs
     departure = by_key.get("departure")
     group.cells["route"] = Cell(sheet_name, group.first.row, departure, positions.get("departure"))
+
+
+def _profiles(group: CaseRows) -> None:
+    """The profiles of the Offender profiles column, where the validator's errors
+    about them will point."""
+    profiles = group.payload.pop("offender_profiles", None)
+    if profiles is None:
+        return
+    group.profiles_in_column = True
+    group.payload["offenders"] = profiles
+    cell = group.cells["offender_profiles"]
+    for index in range(len(profiles)):
+        for name in ("__all__", *(column.key for column in PROFILE_COLUMNS)):
+            group.cells[f"offenders-{index}-{name}"] = cell
 
 
 def _cell_for(group: CaseRows, key: str) -> Cell:
@@ -251,8 +314,9 @@ def validate_cases(
     """Run every case through the case validator; fills ``data``, ``existing``
     and ``errors`` of each. With ``skip_existing`` the cases already known are
     not validated (they will not be written)."""
-    existing = existing_cases(administration=administration, references=list(parsed.cases))
-    with vocabulary_cache():
+    references = list(parsed.cases)
+    existing = existing_cases(administration=administration, references=references)
+    with validation_batch(administration=administration, references=references, known=existing):
         _validate_each(parsed, existing, administration, skip_existing, on_progress)
 
 

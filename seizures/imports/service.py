@@ -80,6 +80,7 @@ def upload_create(
         original_name=name,
         size=file.size,
         sha256=digest.hexdigest(),
+        progress_at=timezone.now(),
     )
     suffix = Path(name).suffix.lower()[:6] or ".bin"
     upload.file.save(f"upload{suffix}", file, save=False)
@@ -109,7 +110,7 @@ def _local_copy(upload: Upload):
 def _progress(upload: Upload):
     def report(done: int) -> None:
         if done - report.last >= PROGRESS_EVERY or done == upload.rows_total:
-            Upload.objects.filter(pk=upload.pk).update(rows_done=done)
+            Upload.objects.filter(pk=upload.pk).update(rows_done=done, progress_at=timezone.now())
             report.last = done
 
     report.last = 0
@@ -133,7 +134,9 @@ def _read_and_validate(upload: Upload, path: Path, *, skip_existing: bool) -> tu
     if not parsed.cases and not parsed.errors:
         raise FileRefused(_("The file has no rows of cases."))
     upload.rows_total, upload.rows_done = parsed.rows, 0
-    Upload.objects.filter(pk=upload.pk).update(rows_total=parsed.rows, rows_done=0)
+    Upload.objects.filter(pk=upload.pk).update(
+        rows_total=parsed.rows, rows_done=0, progress_at=timezone.now()
+    )
     validate_cases(
         parsed,
         administration=upload.administration,
@@ -229,11 +232,35 @@ def upload_cancel(*, upload: Upload, user: User, request: HttpRequest | None = N
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
     if upload.administration_id != user.administration_id:
         raise PermissionDenied
-    if upload.status not in (UploadStatus.INVALID, UploadStatus.AWAITING, UploadStatus.FAILED):
+    cancellable = (UploadStatus.INVALID, UploadStatus.AWAITING, UploadStatus.FAILED)
+    if upload.status not in cancellable and not upload.check_stalled:
         raise PermissionDenied(_("This upload cannot be cancelled in its current state."))
     upload.status, upload.finished_at = UploadStatus.CANCELLED, timezone.now()
     upload.save(update_fields=["status", "finished_at"])
     _audit(AuditAction.UPLOAD_CANCELLED, upload=upload, request=request)
+    return upload
+
+
+@transaction.atomic
+def upload_check_retry(*, upload: Upload, user: User, request: HttpRequest | None = None) -> Upload:
+    """Check again a file whose check stalled (its worker was killed and the task
+    was not delivered again). A check that is still alive is left alone."""
+    upload = Upload.objects.select_for_update().get(pk=upload.pk)
+    if upload.administration_id != user.administration_id:
+        raise PermissionDenied
+    if not upload.check_stalled:
+        raise PermissionDenied(_("This upload is not waiting for a stalled check."))
+    upload.rows_done, upload.message, upload.progress_at = 0, "", timezone.now()
+    upload.save(update_fields=["rows_done", "message", "progress_at"])
+    _audit(
+        AuditAction.UPLOAD_FAILED,
+        upload=upload,
+        request=request,
+        outcome=AuditOutcome.FAILURE,
+        reason="check stalled",
+        retried_by=user.pk,
+    )
+    tasks.check_upload.delay_on_commit(upload.pk)
     return upload
 
 

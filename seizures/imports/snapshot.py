@@ -30,7 +30,9 @@ def _dump_row(model, row: dict) -> dict:
     for name, value in row.items():
         field = model._meta.get_field(name)
         if field.many_to_many:
-            out[name] = [item.pk for item in value]
+            # Nothing chosen is an empty queryset: iterating it would still build a query.
+            empty = isinstance(value, models.QuerySet) and value.query.is_empty()
+            out[name] = [] if empty else [item.pk for item in value]
         elif field.is_relation:
             out[name] = value.pk if value is not None else None
         elif value is None or isinstance(value, bool | int):

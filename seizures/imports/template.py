@@ -125,6 +125,7 @@ def template_build() -> bytes:
         sheet.autofilter(0, 0, 0, len(columns) - 1)
 
     instructions.set_column(0, len(EXAMPLE[0]) - 1, 18)
+    by_key = {column.key: column for column in CASE_SHEET_COLUMNS}
     lines = [
         (_("How to fill in this template"), bold),
         (
@@ -166,6 +167,25 @@ def template_build() -> bytes:
         ),
         (
             _(
+                "Instead, or in a CSV file (which has only the Cases sheet), two optional "
+                "columns of the Cases sheet take them on the case's first row. “%(route)s”: "
+                "the legs separated by %(separator)s, each leg:country or leg:country:place, "
+                "e.g. departure:EC:Guayaquil; transit:PA; destination:NL (then leave the "
+                "three country columns empty). “%(profiles)s”: the profiles separated by "
+                "%(separator)s, each role / nationality / gender / year of birth / age "
+                "range, e.g. courier / NG / male / 1985; sender / CO (then leave the "
+                "Offenders sheet without rows for that case). Codes or labels in any of "
+                "the six languages."
+            )
+            % {
+                "route": by_key["route_legs"].label,
+                "profiles": by_key["offender_profiles"].label,
+                "separator": MULTI_SEPARATOR,
+            },
+            None,
+        ),
+        (
+            _(
                 "Uploading the file again with corrected rows updates the draft cases with "
                 "the same national reference: it never creates a duplicate."
             ),
@@ -194,7 +214,6 @@ def template_build() -> bytes:
         "quantity",
         "unit",
     ]
-    by_key = {column.key: column for column in CASE_SHEET_COLUMNS}
     start = len(lines)
     for index, key in enumerate(example_columns):
         instructions.write_string(start, index, str(by_key[key].label), header)

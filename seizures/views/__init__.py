@@ -57,6 +57,7 @@ from .uploads import (
     upload_detail,
     upload_download,
     upload_list,
+    upload_retry,
     upload_template,
 )
 from .vocabularies import (
@@ -108,6 +109,7 @@ __all__ = [
     "upload_detail",
     "upload_download",
     "upload_list",
+    "upload_retry",
     "upload_template",
     "vocabulary_edit",
     "vocabulary_index",

@@ -98,6 +98,16 @@ def upload_cancel(request, pk):
     return redirect(upload)
 
 
+@require_POST
+def upload_retry(request, pk):
+    upload = selectors.upload_get(user=request.user, pk=pk)
+    try:
+        service.upload_check_retry(upload=upload, user=request.user, request=request)
+    except PermissionDenied:
+        messages.error(request, _("This upload is not waiting for a stalled check."))
+    return redirect(upload)
+
+
 def upload_download(request, pk, kind):
     upload = selectors.upload_get(user=request.user, pk=pk)
     stored = {"original": upload.file, "errors": upload.error_file}.get(kind)

@@ -625,3 +625,302 @@ def test_an_import_whose_worker_was_killed_can_be_confirmed_again(
     assert service.upload_can_confirm(upload)
     confirm(upload, national_admin, django_capture_on_commit_callbacks)
     assert upload.status == UploadStatus.DONE and Case.objects.count() == 1
+
+
+def _stalled_upload(user, capture, minutes=11):
+    """An upload whose check started and whose worker then died: still "checking",
+    with its last progress ``minutes`` ago."""
+    import datetime
+
+    from django.utils import timezone
+
+    with translation.override("en"), capture(execute=False):
+        upload = service.upload_create(user=user, file=as_file(filled_template([CASE_ROW])))
+    Upload.objects.filter(pk=upload.pk).update(
+        rows_total=1, progress_at=timezone.now() - datetime.timedelta(minutes=minutes)
+    )
+    upload.refresh_from_db()
+    return upload
+
+
+def test_a_check_in_progress_is_not_stalled_and_cannot_be_retried_or_cancelled(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks, minutes=2)
+    assert upload.status == UploadStatus.CHECKING and not upload.check_stalled
+    client = as_user(national_admin)
+    assert b"upload-stalled" not in client.get(upload.get_absolute_url()).content
+    client.post(reverse("seizures:upload-retry", args=[upload.pk]))
+    client.post(reverse("seizures:upload-cancel", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.CHECKING and upload.rows_total == 1
+
+
+def test_a_stalled_check_can_be_checked_again_from_its_page(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks)
+    assert upload.check_stalled
+    client = as_user(national_admin)
+    assert b"upload-stalled" in client.get(upload.get_absolute_url()).content
+    assert b"upload-stalled-link" in client.get(reverse("seizures:upload-list")).content
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(reverse("seizures:upload-retry", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING and upload.summary["cases_new"] == 1
+    assert not upload.check_stalled
+    failed = AuditEvent.objects.get(action=AuditAction.UPLOAD_FAILED)
+    assert failed.details["reason"] == "check stalled"
+
+
+def test_a_stalled_check_can_be_cancelled(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks)
+    as_user(national_admin).post(reverse("seizures:upload-cancel", args=[upload.pk]))
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.CANCELLED
+
+
+def test_a_stalled_check_of_another_administration_is_a_404(
+    as_user, make_user, kenya, national_admin, django_capture_on_commit_callbacks
+):
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks)
+    client = as_user(make_user(kenya, Role.NATIONAL_ADMIN))
+    assert client.post(reverse("seizures:upload-retry", args=[upload.pk])).status_code == 404
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.CHECKING and upload.rows_total == 1
+
+
+def test_upload_tasks_are_delivered_again_when_their_worker_is_lost():
+    from seizures import tasks
+
+    for task in (tasks.check_upload, tasks.import_upload):
+        assert task.acks_late is True and task.reject_on_worker_lost is True
+
+
+def test_a_check_delivered_twice_checks_the_file_once(
+    national_admin, django_capture_on_commit_callbacks
+):
+    from seizures import tasks
+
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    checked_at = upload.checked_at
+    tasks.check_upload(upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING and upload.checked_at == checked_at
+
+
+def test_a_batch_validates_with_a_fixed_number_of_queries(
+    national_admin, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from seizures.imports.columns import Vocabularies
+    from seizures.imports.parsing import parse_workbook, validate_cases
+    from seizures.imports.reading import open_upload
+
+    def queries_for(count, tmp_name):
+        path = service.Path(tmp_name)
+        rows = case_rows(count, 2)
+        for row in rows[::2]:  # the first row of each case
+            row.update(concealment_methods="IN_LUGGAGE; ON_BODY", offence_types="SMUGGLING")
+        path.write_bytes(filled_template(rows))
+        _kind, workbook = open_upload(path, "cases.xlsx")
+        parsed = parse_workbook(workbook, Vocabularies())
+        workbook.close()
+        with CaptureQueriesContext(connection) as captured:
+            validate_cases(parsed, administration=national_admin.administration)
+        assert all(group.data is not None for group in parsed.cases.values())
+        return len(captured.captured_queries)
+
+    import tempfile
+
+    with tempfile.TemporaryDirectory() as folder:
+        assert queries_for(3, f"{folder}/a.xlsx") == queries_for(12, f"{folder}/b.xlsx")
+
+
+def test_a_batch_refuses_a_reference_another_case_uses_as_the_entry_form_does(national_admin):
+    from seizures.forms import validation_batch
+    from seizures.imports.parsing import existing_cases
+
+    administration = national_admin.administration
+    payload = {
+        "national_reference": "FR-1",
+        "seizure_date": "2026-03-14",
+        "country": "FR",
+        "transport_mode": 1,
+        "detection_method": 1,
+        "lines": [{"commodity_type": 1, "quantity": "1", "unit": 1}],
+    }
+    data, errors = case_validate(payload=payload, administration=administration)
+    assert errors == {}
+    services.case_create(user=national_admin, data=data)
+    alone = case_validate(payload=payload, administration=administration)[1]
+    known = existing_cases(administration=administration, references=["FR-1"])
+    with validation_batch(administration=administration, references=["FR-1"], known=known):
+        in_batch = case_validate(payload=payload, administration=administration)[1]
+        # The case itself may keep its reference.
+        assert (
+            case_validate(payload=payload, administration=administration, instance=known["FR-1"])[1]
+            == {}
+        )
+    assert alone == in_batch and list(in_batch) == ["national_reference"]
+
+
+def test_forms_bound_after_a_batch_have_their_own_fields_again(national_admin):
+    from seizures.forms import CaseForm, validation_batch
+
+    with validation_batch(administration=national_admin.administration):
+        shared = CaseForm(administration=national_admin.administration)
+        assert shared.fields["place"] is CaseForm.base_fields["place"]
+        assert shared.fields["country"] is not CaseForm.base_fields["country"]
+    own = CaseForm(administration=national_admin.administration)
+    assert own.fields["place"] is not CaseForm.base_fields["place"]
+
+
+def _csv(*rows: str) -> bytes:
+    header = (
+        "National reference,Date of seizure,Country of seizure,Transport mode,"
+        "Detection method,Commodity,Quantity,Unit,Route,Offender profiles,Country of departure"
+    )
+    return "\r\n".join([header, *rows, ""]).encode("utf-8")
+
+
+def test_a_csv_gives_the_route_with_places_and_offender_profiles_in_delimited_columns(
+    national_admin, django_capture_on_commit_callbacks
+):
+    content = _csv(
+        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
+        '"departure:EC:Guayaquil; Transit:Panama; destination:NL:Rotterdam",'
+        '"courier / NG / male / 1985; Expéditeur / Colombie",',
+        "EC-1,,,,,CANNABIS_HERB,2,KG,,,",
+    )
+    upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    assert upload.errors == [] and upload.status == UploadStatus.AWAITING, upload.errors
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    case = Case.objects.get(national_reference="EC-1")
+    legs = [(leg.kind, leg.country.code, leg.place) for leg in case.route_legs.order_by("position")]
+    assert legs == [
+        ("departure", "EC", "Guayaquil"),
+        ("transit", "PA", ""),
+        ("destination", "NL", "Rotterdam"),
+    ]
+    profiles = [
+        (p.role, p.nationality.code, p.gender, p.birth_year) for p in case.offenders.order_by("id")
+    ]
+    assert profiles == [("courier", "NG", "male", 1985), ("sender", "CO", "unknown", None)]
+    assert case.lines.count() == 2
+
+
+def test_the_delimited_columns_are_read_from_a_workbook_too(
+    national_admin, django_capture_on_commit_callbacks
+):
+    row = {**CASE_ROW, "route_legs": "departure:CO; destination:FR", "offender_profiles": "driver"}
+    upload = upload_file(national_admin, filled_template([row]), django_capture_on_commit_callbacks)
+    assert upload.errors == [], upload.errors
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    case = Case.objects.get()
+    assert [leg.country.code for leg in case.route_legs.order_by("position")] == ["CO", "FR"]
+    assert case.offenders.get().role == "driver"
+
+
+def test_a_route_given_in_both_the_column_and_the_country_columns_is_an_error(
+    national_admin, django_capture_on_commit_callbacks
+):
+    content = _csv(
+        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,departure:EC,,CO",
+    )
+    upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    assert upload.status == UploadStatus.INVALID
+    assert [(e["row"], e["column"]) for e in upload.errors] == [(2, "Route")]
+    assert "in one place only" in upload.errors[0]["message"]
+    assert not Case.objects.exists()
+
+
+def test_offender_profiles_given_in_both_the_column_and_the_sheet_are_an_error(
+    national_admin, django_capture_on_commit_callbacks
+):
+    row = {**CASE_ROW, "offender_profiles": "courier / NG"}
+    offenders = [{"national_reference": "FR-1", "role": "driver"}]
+    upload = upload_file(
+        national_admin, filled_template([row], offenders), django_capture_on_commit_callbacks
+    )
+    assert upload.status == UploadStatus.INVALID
+    assert [(e["sheet"], e["row"]) for e in upload.errors] == [("Offenders", 2)]
+    assert "in one place only" in upload.errors[0]["message"]
+
+
+def test_bad_parts_of_the_delimited_columns_are_named_in_their_cell(
+    national_admin, django_capture_on_commit_callbacks
+):
+    content = _csv(
+        'EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"departure:EC; XX",'
+        '"courier / Atlantis",',
+        "EC-2,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
+        '"destination:NL; departure:EC","courier / NG / male / 1985 / 26-35",',
+    )
+    upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    found = {(e["row"], e["column"], e["message"]) for e in upload.errors}
+    columns = {(row, column) for row, column, _message in found}
+    assert columns == {
+        (2, "Route"),
+        (2, "Offender profiles"),
+        (3, "Route"),
+        (3, "Offender profiles"),
+    }
+    messages = " ".join(message for _row, _column, message in found)
+    assert "Leg 2" in messages and "Atlantis" in messages
+    assert "year of birth or an age range" in messages
+
+
+def _parsed_payloads(workbook):
+    from seizures.imports.columns import Vocabularies
+    from seizures.imports.parsing import parse_workbook
+
+    try:
+        parsed = parse_workbook(workbook, Vocabularies())
+    finally:
+        workbook.close()
+    return {reference: group.payload for reference, group in parsed.cases.items()}
+
+
+def test_calamine_and_openpyxl_read_a_workbook_to_the_same_cases(national_admin, tmp_path):
+    import datetime
+
+    from seizures.imports import reading
+
+    rows = [
+        full_row(seizure_date=datetime.date(2026, 3, 14), quantity=2.5),
+        {"national_reference": "FR-1", "commodity_type": "CANNABIS_RESIN", "quantity": "3"},
+        {**CASE_ROW, "national_reference": 20260314001, "route_legs": "departure:CO:Cali"},
+    ]
+    offenders = [{"national_reference": "FR-1", "role": "courier", "birth_year": 1985}]
+    path = tmp_path / "cases.xlsx"
+    path.write_bytes(filled_template(rows, offenders))
+    by_calamine = _parsed_payloads(reading._open_with_calamine(path))
+    by_openpyxl = _parsed_payloads(reading._open_with_openpyxl(path))
+    assert by_calamine == by_openpyxl
+    assert set(by_calamine) == {"FR-1", "20260314001"}
+    assert by_calamine["FR-1"]["seizure_date"] == "2026-03-14"
+    assert by_calamine["FR-1"]["offenders"][0]["birth_year"] == 1985
+
+
+def test_a_sheet_that_does_not_start_in_column_a_is_read_with_the_right_cells(
+    national_admin, django_capture_on_commit_callbacks
+):
+    book = openpyxl.load_workbook(
+        io.BytesIO(filled_template([CASE_ROW, {**CASE_ROW, "national_reference": "FR-2"}]))
+    )
+    sheet = book.worksheets[0]
+    sheet["B3"] = "2031-01-01"  # the second case's date, in the future
+    sheet.insert_cols(1)  # the header now starts in column B: calamine leaves it to openpyxl
+    out = io.BytesIO()
+    book.save(out)
+    upload = upload_file(national_admin, out.getvalue(), django_capture_on_commit_callbacks)
+    assert [(e["row"], e["index"], e["column"]) for e in upload.errors] == [
+        (3, 2, "Date of seizure")
+    ]
