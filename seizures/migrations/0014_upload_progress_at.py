@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('seizures', '0012_statistics_summary'),
+        ('seizures', '0013_risk_indicators'),
     ]
 
     operations = [
