@@ -279,18 +279,6 @@ class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
         return data
 
 
-# Only active vocabulary entries can be chosen. Set once on the classes (the
-# querysets stay lazy and each form gets its own copy).
-for _name in ("location_type", "direction", "transport_mode", "detection_method"):
-    CaseForm.base_fields[_name].queryset = CaseForm.base_fields[_name].queryset.filter(
-        is_active=True
-    )
-CommodityLineForm.base_fields["commodity_type"].queryset = CommodityType.objects.filter(
-    is_active=True
-).select_related("area")
-CommodityLineForm.base_fields["unit"].queryset = Unit.objects.filter(is_active=True)
-
-
 class RouteLegForm(VocabularyFormMixin, forms.ModelForm):
     class Meta:
         model = RouteLeg
@@ -366,9 +354,27 @@ RouteFormSet = inlineformset_factory(
 OffenderFormSet = inlineformset_factory(Case, OffenderProfile, form=OffenderForm, extra=0)
 PhotoFormSet = inlineformset_factory(Case, Photo, form=PhotoForm, extra=0)
 
-# The forms a validation batch binds (the formsets' forms are classes of their own,
-# and each formset binds a management form).
-for _form in (CaseForm, LineFormSet.form, RouteFormSet.form, OffenderFormSet.form, ManagementForm):
+
+def _only_active_entries(form_class) -> None:
+    """Only active vocabulary entries can be chosen. Set once on the class (the
+    querysets stay lazy and each form gets its own copy)."""
+    for choice in form_class.base_fields.values():
+        if isinstance(choice, forms.ModelChoiceField) and hasattr(
+            choice.queryset.model, "is_active"
+        ):
+            choice.queryset = choice.queryset.filter(is_active=True)
+            if choice.queryset.model is CommodityType:
+                choice.queryset = choice.queryset.select_related("area")
+
+
+# The form classes that validate a case. A formset's form is a class of its own,
+# made by the factory with fresh fields: each is restricted here, not through
+# the form it was made from.
+CASE_FORM_CLASSES = (CaseForm, LineFormSet.form, RouteFormSet.form, OffenderFormSet.form)
+for _form in (*CASE_FORM_CLASSES, CommodityLineForm):
+    _only_active_entries(_form)
+# The forms a validation batch binds (each formset also binds a management form).
+for _form in (*CASE_FORM_CLASSES, ManagementForm):
     _form.base_fields = BatchSharedFields(_form.base_fields)
 
 

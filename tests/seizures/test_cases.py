@@ -386,3 +386,14 @@ def test_photos_are_never_cached_beyond_the_access_check(as_user, officer, make_
     response = as_user(officer).get(reverse("seizures:photo-image", args=[photo.pk]))
     assert response["Cache-Control"] == "private, no-cache"
     assert case.changes.filter(action=CaseAction.PHOTO_ADDED).exists()
+
+
+@pytest.mark.parametrize("retired", ["cocaine", "g", "transport"])
+def test_retired_vocabulary_entries_cannot_be_chosen(as_user, officer, vocab, retired):
+    entry = getattr(vocab, retired)
+    entry.is_active = False
+    entry.save()
+    response = as_user(officer).post(reverse("seizures:case-create"), full_form(vocab))
+    assert response.status_code == 200
+    assert "Select a valid choice" in response.content.decode()
+    assert not Case.objects.exists()
