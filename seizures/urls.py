@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.case_list, name="case-list"),
     path("search/", views.case_search_view, name="case-search"),
     path("statistics/", views.statistics_page, name="statistics"),
+    path("statistics/trends/", views.statistics_trends, name="statistics-trends"),
     path("saved/", views.saved_search_list, name="saved-search-list"),
     path("saved/new/", views.saved_search_create, name="saved-search-create"),
     path("saved/<int:pk>/watch/", views.saved_search_watch, name="saved-search-watch"),

@@ -1,18 +1,36 @@
-"""The statistics page: the search form's filters, panels of validated cases."""
+"""The statistics page (the search form's filters, panels of validated cases) and
+the trends page (what changed from one period to the one before)."""
 
 import io
 
 import xlsxwriter
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditAction
 from accounts.services import audit_event_create
 
 from ..search.forms import CaseSearchForm
-from ..statistics.panels import PERIODS, STACKS, statistics_panels
+from ..statistics.forms import TrendPeriodForm
+from ..statistics.panels import (
+    MEASURES,
+    PERIODS,
+    STACKS,
+    PanelRequest,
+    search_link,
+    statistics_panels,
+)
+from ..statistics.trends import (
+    SIGNIFICANCE,
+    Periods,
+    last_full_month,
+    trend_filters,
+    trend_rows,
+)
 
-PAGE_PARAMETERS = ("period", "stack", "download", "after")
+PAGE_PARAMETERS = ("period", "stack", "measure", "download", "after")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
@@ -26,18 +44,26 @@ def statistics_page(request):
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     period = _choice(request, "period", PERIODS, "month")
     stack = _choice(request, "stack", STACKS, "area")
+    measure = _choice(request, "measure", MEASURES, "cases")
     query = request.GET.copy()
     for name in PAGE_PARAMETERS:
         query.pop(name, None)
     panels = statistics_panels(
-        user=request.user, filters=filters, query=query, period=period, stack=stack
+        PanelRequest(
+            user=request.user,
+            filters=filters,
+            query=query,
+            period=period,
+            stack=stack,
+            measure=measure,
+        )
     )
     download = request.GET.get("download")
     if download:
         panel = next((panel for panel in panels if panel.name == download), None)
         if panel is None:
             raise Http404
-        return _panel_workbook(request, panel, query.urlencode())
+        return _workbook(request, panel.name, panel.headings, panel.rows, query.urlencode())
     page_query = request.GET.copy()
     page_query.pop("download", None)
     return render(
@@ -48,21 +74,24 @@ def statistics_page(request):
             "panels": panels,
             "period": period,
             "stack": stack,
+            "measure": measure,
             "periods": PERIODS,
+            "measures": MEASURES,
             "stacks": STACKS,
             "page_query": page_query.urlencode(),
+            "filter_query": query.urlencode(),
         },
     )
 
 
-def _panel_workbook(request, panel, query: str) -> HttpResponse:
-    """One panel's numbers as a small workbook, written in memory."""
+def _workbook(request, name: str, headings: list, rows: list, query: str) -> HttpResponse:
+    """A table of numbers as a small workbook, written in memory; the download is audited."""
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
-    sheet = workbook.add_worksheet(panel.name[:31])
+    sheet = workbook.add_worksheet(name[:31])
     bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, panel.headings, bold)
-    for index, row in enumerate(panel.rows, start=1):
+    sheet.write_row(0, 0, headings, bold)
+    for index, row in enumerate(rows, start=1):
         sheet.write_string(index, 0, str(row[0]))
         for column, value in enumerate(row[1:], start=1):
             if isinstance(value, str):
@@ -70,15 +99,78 @@ def _panel_workbook(request, panel, query: str) -> HttpResponse:
             else:
                 sheet.write_number(index, column, float(value))
     sheet.freeze_panes(1, 0)
-    sheet.set_column(0, len(panel.headings) - 1, 18)
+    sheet.set_column(0, len(headings) - 1, 18)
     workbook.close()
     audit_event_create(
         action=AuditAction.EXPORT_CREATED,
         request=request,
         actor=request.user,
         administration=request.user.administration,
-        details={"statistics_panel": panel.name, "query": query},
+        details={"statistics_panel": name, "query": query},
     )
     response = HttpResponse(output.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="cen-statistics-{panel.name}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="cen-statistics-{name}.xlsx"'
     return response
+
+
+def statistics_trends(request):
+    """Each route, country and method: cases this period and the one before, the
+    change and whether it is significant (seizures/statistics/trends.py)."""
+    form = CaseSearchForm(request.GET or None)
+    period_form = TrendPeriodForm(request.GET or None)
+    valid = not form.is_bound or (form.is_valid() and period_form.is_valid())
+    filters = {**form.cleaned_data} if form.is_bound and valid else {}
+    filters.pop("date_from", None)
+    filters.pop("date_to", None)
+    period = period_form.cleaned_data if period_form.is_bound and valid else {}
+    periods = Periods(
+        end=period.get("end") or last_full_month(timezone.localdate()),
+        months=period.get("months") or 12,
+    )
+    query = trend_filters(request.GET)
+    rows = trend_rows(user=request.user, filters=filters, periods=periods) if valid else []
+    for row in rows:
+        row.link = search_link(query, **row.search)
+    if request.GET.get("download") == "trends":
+        headings = [str(heading) for heading in TREND_HEADINGS]
+        table = [
+            [
+                row.dimension,
+                row.label,
+                row.previous,
+                row.current,
+                row.change,
+                row.p_value,
+                str(_("yes") if row.significant else _("no")),
+            ]
+            for row in rows
+        ]
+        return _workbook(request, "trends", headings, table, request.GET.urlencode())
+    page_query = request.GET.copy()
+    page_query.pop("download", None)
+    return render(
+        request,
+        "seizures/statistics_trends.html",
+        {
+            "form": form,
+            "period_form": period_form,
+            "periods": periods,
+            "rows": rows,
+            "shown": rows[:TRENDS_SHOWN],
+            "significance": SIGNIFICANCE,
+            "page_query": page_query.urlencode(),
+            "filter_query": query.urlencode(),
+        },
+    )
+
+
+TRENDS_SHOWN = 300  # rows on the page; the download has them all
+TREND_HEADINGS = [
+    _("Dimension"),
+    _("Value"),
+    _("Previous period"),
+    _("This period"),
+    _("Change"),
+    _("p-value"),
+    _("Significant"),
+]
