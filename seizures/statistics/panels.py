@@ -3,6 +3,7 @@ the page, its tables and its Excel downloads."""
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
 from functools import partial
 
 from django.http import QueryDict
@@ -49,6 +50,11 @@ METHOD_PANELS = [
 ]
 
 
+def _number(value):
+    """A count stays an int; a quantity (Decimal) becomes a float for the chart."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
 @dataclass(frozen=True)
 class PanelRequest:
     """What every panel is built from: the reader, the search filters (cleaned
@@ -89,7 +95,7 @@ class Panel:
                 "datasets": [
                     {
                         "label": self.headings[1],
-                        "data": [row[1] for row in self.rows],
+                        "data": [_number(row[1]) for row in self.rows],
                         "links": self.links,
                     }
                 ],
@@ -102,7 +108,7 @@ class Panel:
                 {"label": row[1], "data": [0] * len(labels), "links": [""] * len(labels)},
             )
             position = labels.index(row[0])
-            dataset["data"][position], dataset["links"][position] = row[2], link
+            dataset["data"][position], dataset["links"][position] = _number(row[2]), link
         return {"stacked": True, "labels": labels, "datasets": list(datasets.values())}
 
 
