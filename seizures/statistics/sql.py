@@ -74,8 +74,15 @@ def clear(table: str) -> None:
         cursor.execute(f"DELETE FROM {connection.ops.quote_name(TABLES[table][0])}")  # noqa: S608
 
 
-def tune_for_rebuild() -> None:
-    """PostgreSQL: more memory for the rebuild's sorts, for this transaction only."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("SET LOCAL work_mem = '256MB'")
+def prepare_rebuild() -> None:
+    """PostgreSQL: lock both tables against the validations of other sessions until
+    the rebuild commits (a validation waits, then adds its case to the rebuilt
+    rows; one that already holds a row lock is waited for, then counted by the
+    rebuild's reads), and give the rebuild's sorts more memory, for this
+    transaction only. SQLite writes one transaction at a time anyway."""
+    if connection.vendor != "postgresql":
+        return
+    names = ", ".join(connection.ops.quote_name(table[0]) for table in TABLES.values())
+    with connection.cursor() as cursor:
+        cursor.execute(f"LOCK TABLE {names} IN EXCLUSIVE MODE")
+        cursor.execute("SET LOCAL work_mem = '256MB'")

@@ -279,7 +279,7 @@ DIMENSION_ALIASES = ["s_kind", "s_country", "s_area", "s_type", "s_month", "s_va
 def statistics_rebuild() -> int:
     """Recompute both tables from the validated cases with ``INSERT … SELECT …
     GROUP BY`` statements, in one transaction; returns how many cases were counted."""
-    sql.tune_for_rebuild()
+    sql.prepare_rebuild()
     sql.clear("case")
     sql.clear("dimension")
     for area, commodity_type in LEVELS:

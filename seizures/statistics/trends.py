@@ -117,6 +117,7 @@ class TrendRow:
     # The search parameters that select this value's cases in the current period:
     # the link, and what a risk indicator made from this row would start from.
     search: dict = field(default_factory=dict)
+    link: str = ""  # the search URL of ``search``, set by the view
 
     @property
     def change(self) -> int:
