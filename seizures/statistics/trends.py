@@ -186,6 +186,35 @@ def trend_rows(*, user: User, filters: dict, periods: Periods) -> list[TrendRow]
     return rows
 
 
+TABLE_HEADINGS = [
+    # Translators: the column naming what a trend row counts by (route, country, method).
+    _("Dimension"),
+    _("Value"),
+    _("Previous period"),
+    _("This period"),
+    # Translators: the difference between the two periods' counts.
+    _("Change"),
+    _("p-value"),
+    _("Significant"),
+]
+
+
+def trend_table(rows: list[TrendRow]) -> tuple[list[str], list[list]]:
+    """Headings and cells of the trends, for the Excel download."""
+    return [str(heading) for heading in TABLE_HEADINGS], [
+        [
+            row.dimension,
+            row.label,
+            row.previous,
+            row.current,
+            row.change,
+            row.p_value,
+            str(_("yes") if row.significant else _("no")),
+        ]
+        for row in rows
+    ]
+
+
 def trend_filters(query: QueryDict) -> QueryDict:
     """The search parameters of the trends page without its own or the dates
     (the period replaces them)."""

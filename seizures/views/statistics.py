@@ -7,7 +7,6 @@ import xlsxwriter
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
 
 from accounts.models import AuditAction
 from accounts.services import audit_event_create
@@ -28,10 +27,12 @@ from ..statistics.trends import (
     last_full_month,
     trend_filters,
     trend_rows,
+    trend_table,
 )
 
 PAGE_PARAMETERS = ("period", "stack", "measure", "download", "after")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TRENDS_SHOWN = 300  # rows on the trends page; the download has them all
 
 
 def _choice(request, name: str, choices, default: str) -> str:
@@ -132,19 +133,7 @@ def statistics_trends(request):
     for row in rows:
         row.link = search_link(query, **row.search)
     if request.GET.get("download") == "trends":
-        headings = [str(heading) for heading in TREND_HEADINGS]
-        table = [
-            [
-                row.dimension,
-                row.label,
-                row.previous,
-                row.current,
-                row.change,
-                row.p_value,
-                str(_("yes") if row.significant else _("no")),
-            ]
-            for row in rows
-        ]
+        headings, table = trend_table(rows)
         return _workbook(request, "trends", headings, table, request.GET.urlencode())
     page_query = request.GET.copy()
     page_query.pop("download", None)
@@ -162,15 +151,3 @@ def statistics_trends(request):
             "filter_query": query.urlencode(),
         },
     )
-
-
-TRENDS_SHOWN = 300  # rows on the page; the download has them all
-TREND_HEADINGS = [
-    _("Dimension"),
-    _("Value"),
-    _("Previous period"),
-    _("This period"),
-    _("Change"),
-    _("p-value"),
-    _("Significant"),
-]
