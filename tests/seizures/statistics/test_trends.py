@@ -155,3 +155,14 @@ def test_the_statistics_page_links_to_the_trends(validated, as_user, analyst):
 
 def test_trends_need_a_verified_login(client, db):
     assert client.get(URL).status_code == 302
+
+
+@pytest.mark.parametrize("language", ["ar", "fr"])
+def test_both_pages_render_in_the_readers_language(validated, as_user, analyst, language):
+    analyst.language = language
+    analyst.save(update_fields=["language"])
+    client = as_user(analyst)
+    for url in (URL, reverse("seizures:statistics")):
+        page = client.get(url, {"end": "2025-06", "months": "1"}).content.decode()
+        assert f'lang="{language}"' in page
+        assert ('dir="rtl"' in page) == (language == "ar")
