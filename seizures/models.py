@@ -851,24 +851,41 @@ class CaseStatMonth(models.Model):
         return f"{self.month:%Y-%m} {self.country} {self.area}/{self.commodity_type}"
 
 
-class RouteStatMonth(models.Model):
-    """Validated cases by month, route country and its role on the route."""
+class StatDimension(models.TextChoices):
+    """What a ``DimensionStatMonth`` row counts cases by."""
+
+    DEPARTURE = "departure", _("Departure country")
+    TRANSIT = "transit", _("Transit country")
+    DESTINATION = "destination", _("Destination country")
+    ROUTE = "route", _("Route (departure → destination)")
+    TRANSPORT_MODE = "transport_mode", _("Transport mode")
+    DETECTION_METHOD = "detection_method", _("Detection method")
+    CONCEALMENT = "concealment", _("Concealment method")
+
+
+class DimensionStatMonth(models.Model):
+    """Validated cases by month and one dimension's value (a route country, a
+    departure → destination pair "EC>FR", a transport mode's id …), at the same
+    commodity levels as ``CaseStatMonth``, per reporting country and for all of
+    them (``country`` "")."""
 
     month = models.DateField()
-    kind = models.CharField(max_length=12, choices=LegKind.choices)
-    country = models.CharField(max_length=2)
+    kind = models.CharField(max_length=16, choices=StatDimension.choices)
+    value = models.CharField(max_length=24)
+    country = models.CharField(max_length=2)  # the reporting country; "" = every country
     area = models.IntegerField()
     commodity_type = models.IntegerField()
     cases = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
+            # Its index serves every read: kind, country level, commodity level, months.
             models.UniqueConstraint(
-                fields=["month", "kind", "country", "area", "commodity_type"],
-                name="route_stat_month_key",
+                fields=["kind", "country", "area", "commodity_type", "month", "value"],
+                name="dimension_stat_month_key",
             )
         ]
-        indexes = [models.Index(fields=["area", "commodity_type", "kind"])]
 
     def __str__(self):
-        return f"{self.month:%Y-%m} {self.kind} {self.country} {self.area}/{self.commodity_type}"
+        level = f"{self.area}/{self.commodity_type}"
+        return f"{self.month:%Y-%m} {self.kind}={self.value} {self.country or '*'} {level}"

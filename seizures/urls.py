@@ -9,6 +9,7 @@ urlpatterns = [
     path("search/", views.case_search_view, name="case-search"),
     path("statistics/", views.statistics_page, name="statistics"),
     path("statistics/annual/", views.annual_summary_page, name="statistics-annual"),
+    path("statistics/trends/", views.statistics_trends, name="statistics-trends"),
     path("saved/", views.saved_search_list, name="saved-search-list"),
     path("indicators/", views.risk_indicator_list, name="risk-indicator-list"),
     path("indicators/new/", views.risk_indicator_create, name="risk-indicator-create"),

@@ -28,7 +28,7 @@ from ..models import (
     TransportMode,
 )
 from ..search.query import case_search
-from ..statistics.panels import Panel, _search_link, country_panel, route_panel
+from ..statistics.panels import Panel, PanelRequest, country_panel, route_panel, search_link
 from ..statistics.queries import cases_by_month
 
 TOP = 10
@@ -109,9 +109,7 @@ def months_panel(*, user: User, filters: dict, query: QueryDict) -> Panel:
         start = max(month, filters.get("date_from") or month)
         end = min(end, filters.get("date_to") or end)
         panel.rows.append([f"{month:%Y-%m}", counts.get(month, 0)])
-        panel.links.append(
-            _search_link(query, date_from=start.isoformat(), date_to=end.isoformat())
-        )
+        panel.links.append(search_link(query, date_from=start.isoformat(), date_to=end.isoformat()))
         month = _next_month(month)
     return panel
 
@@ -197,7 +195,7 @@ def method_panel(*, user: User, filters: dict, query: QueryDict, name: str, tota
         panel.rows.append(
             [labels.get(row["method"], str(row["method"])), row["n"], _share(row["n"], total)]
         )
-        panel.links.append(_search_link(query, **{search_filter: str(row["method"])}))
+        panel.links.append(search_link(query, **{search_filter: str(row["method"])}))
     return panel
 
 
@@ -216,15 +214,14 @@ def indicator_profile(*, user: User, filters: dict, query: QueryDict) -> Profile
         method_panel(user=user, filters=filters, query=query, name=name, total=total)
         for name, *_rest in METHODS
     ]
+    request = PanelRequest(user=user, filters=filters, query=query)
     departures = country_panel(
-        user=user,
-        filters=filters,
-        query=query,
+        request,
         role="departure",
         title=_("Most frequent departure countries"),
     )
     panels.append(_with_shares(departures, total))
-    panels.append(_with_shares(route_panel(user=user, filters=filters, query=query), total))
+    panels.append(_with_shares(route_panel(request), total))
     return Profile(
         cases=total,
         months=months_panel(user=user, filters=filters, query=query),

@@ -60,6 +60,9 @@ class CaseSearchForm(forms.Form):
     route_role = forms.ChoiceField(
         label=_("Where on the route"), choices=ROUTE_ROLES, required=False
     )
+    # With both, a route: the case departed from one and was bound for the other.
+    departure = forms.ChoiceField(label=_("Country of departure"), required=False)
+    destination = forms.ChoiceField(label=_("Country of destination"), required=False)
     area = forms.ModelChoiceField(
         label=_("Commodity area"), queryset=CommodityArea.objects.all(), required=False
     )
@@ -103,7 +106,8 @@ class CaseSearchForm(forms.Form):
         super().__init__(*args, **kwargs)
         country_choices = list(countries)
         self.fields["country"].choices = country_choices
-        self.fields["route_country"].choices = [("", "—"), *country_choices]
+        for name in ("route_country", "departure", "destination"):
+            self.fields[name].choices = [("", "—"), *country_choices]
 
     def clean(self):
         data = super().clean()

@@ -63,6 +63,10 @@ def case_search(*, user: User, filters: dict) -> QuerySet[Case]:
         if filters.get("route_role"):
             legs = legs.filter(kind=filters["route_role"])
         cases = cases.filter(Exists(legs))
+    for kind in ("departure", "destination"):
+        if filters.get(kind):
+            legs = RouteLeg.objects.filter(case=OuterRef("pk"), kind=kind, country=filters[kind])
+            cases = cases.filter(Exists(legs))
 
     # The line conditions apply to one and the same line: "cocaine over 100 kg"
     # means a cocaine line of over 100 kg, not cocaine and something heavy.

@@ -26,7 +26,7 @@ from ..models import (
     RouteLeg,
 )
 from ..photos import CleanImage, thumbnail_bytes
-from ..statistics.summary import statistics_case_status_changed
+from ..statistics.summary import statistics_case_status_changed, vocabulary_change_check
 from ..validation import CaseData, case_quality
 
 LEG_ORDER = {"departure": 0, "transit": 1, "destination": 2}
@@ -407,6 +407,7 @@ def vocabulary_entry_save(*, user: User, entry, request: HttpRequest | None = No
     created = entry.pk is None
     entry.label = entry.label_en
     entry.full_clean()
+    vocabulary_change_check(entry)
     entry.save()
     audit_event_create(
         action=AuditAction.VOCABULARY_CHANGED,

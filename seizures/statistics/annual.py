@@ -5,6 +5,7 @@ statistics queries over whole years, so it equals the statistics page's."""
 
 import datetime
 from dataclasses import dataclass
+from functools import partial
 
 from django import forms
 from django.http import QueryDict
@@ -16,7 +17,7 @@ from django_countries import countries
 from accounts.models import User
 
 from ..models import CommodityArea
-from .panels import QUANTITY_HEADINGS, _search_link
+from .panels import QUANTITY_HEADINGS, country_link, search_link
 from .queries import QUANTITY_COLUMNS, cases_by_month, top_countries, top_routes
 
 FIRST_YEAR = 2000
@@ -155,15 +156,15 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
         )
     )
 
-    def country_link(role):
-        if role == "reporting":
-            return lambda code: _search_link(query, country=code)
-        return lambda code: _search_link(query, route_country=code, route_role=role)
-
     rankings = [
         (
             title,
-            _ranked(by_role[(role, year)], by_role[(role, year - 1)], _name, country_link(role)),
+            _ranked(
+                by_role[(role, year)],
+                by_role[(role, year - 1)],
+                _name,
+                partial(country_link, query, role),
+            ),
         )
         for role, title in ROLES
     ]
@@ -171,8 +172,8 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
         top_routes(user=user, filters=filters[year], limit=EVERY),
         top_routes(user=user, filters=filters[year - 1], limit=EVERY),
         lambda departure, destination: f"{_name(departure)} → {_name(destination)}",
-        lambda departure, _destination: _search_link(
-            query, route_country=departure, route_role="departure"
+        lambda departure, destination: search_link(
+            query, departure=departure, destination=destination
         ),
     )
     month_rows = []
@@ -191,7 +192,7 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
                 "label": date_format(first_day, "F"),
                 "current": counts[0],
                 "previous": counts[1],
-                "link": _search_link(
+                "link": search_link(
                     query,
                     date_from=first_day.isoformat(),
                     date_to=(

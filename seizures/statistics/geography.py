@@ -16,7 +16,7 @@ from django_countries import countries
 
 from accounts.models import User
 
-from .panels import Panel, _search_link
+from .panels import Panel, country_link, search_link
 from .queries import top_countries, top_routes
 
 GEOMETRY = "vendor/natural-earth/world-map.json"
@@ -120,10 +120,7 @@ def map_panel(*, user: User, filters: dict, query: QueryDict, role: str) -> MapP
             user=user, filters=filters, role=role, limit=EVERY_COUNTRY
         ):
             counts[code] = count
-            if role == "reporting":
-                links[code] = _search_link(query, country=code)
-            else:
-                links[code] = _search_link(query, route_country=code, route_role=role)
+            links[code] = country_link(query, role, code)
             panel.rows.append([countries.name(code) or code, count])
             panel.links.append(links[code])
         bounds = colour_classes(list(counts.values()))
@@ -153,8 +150,7 @@ def _add_flows(panel: MapPanel, *, user: User, filters: dict, query: QueryDict) 
     for departure, destination, count in routes:
         names = [countries.name(code) or code for code in (departure, destination)]
         label = " → ".join(names)
-        # The route panel's link: the search narrowed to the departure country.
-        link = _search_link(query, route_country=departure, route_role="departure")
+        link = search_link(query, departure=departure, destination=destination)
         panel.rows.append([label, count])
         panel.links.append(link)
         start, end = places.get(departure), places.get(destination)

@@ -3,6 +3,8 @@ the page, its tables and its Excel downloads."""
 
 import datetime
 from dataclasses import dataclass, field
+from decimal import Decimal
+from functools import partial
 
 from django.http import QueryDict
 from django.urls import reverse
@@ -20,17 +22,21 @@ from ..models import (
     DetectionMethod,
     TransportMode,
 )
-from .queries import QUANTITY_COLUMNS, cases_by_month, methods_by_area, top_countries, top_routes
+from .queries import cases_by_month, methods_by_area, top_countries, top_routes
 from .summary import ALL
 
 PERIODS = [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))]
 STACKS = [("", _("All commodities")), ("area", _("Commodity area")), ("type", _("Commodity"))]
-QUANTITY_HEADINGS = {
-    "mass_kg": _("Quantity (kg)"),
-    "volume_l": _("Quantity (litres)"),
-    "count_pieces": _("Quantity (pieces)"),
-    "heads": _("Quantity (heads)"),
-}
+# What the over-time panel measures: cases, or one normalised unit (never a sum
+# across units).
+MEASURES = [
+    ("cases", _("Cases")),
+    ("mass_kg", _("Quantity (kg)")),
+    ("volume_l", _("Quantity (litres)")),
+    ("count_pieces", _("Quantity (pieces)")),
+    ("heads", _("Quantity (heads)")),
+]
+QUANTITY_HEADINGS = {column: label for column, label in MEASURES if column != "cases"}
 COUNTRY_PANELS = [
     ("reporting", _("Top reporting countries")),
     ("departure", _("Top departure countries")),
@@ -43,6 +49,24 @@ METHOD_PANELS = [
     ("detection_method", DetectionMethod, _("Detection methods per commodity area")),
     ("concealment", ConcealmentMethod, _("Concealment methods per commodity area")),
 ]
+
+
+def _number(value):
+    """A count stays an int; a quantity (Decimal) becomes a float for the chart."""
+    return float(value) if isinstance(value, Decimal) else value
+
+
+@dataclass(frozen=True)
+class PanelRequest:
+    """What every panel is built from: the reader, the search filters (cleaned
+    data and the query string they came from) and the page's own choices."""
+
+    user: User
+    filters: dict
+    query: QueryDict
+    period: str = "month"
+    stack: str = "area"
+    measure: str = "cases"
 
 
 @dataclass
@@ -72,7 +96,7 @@ class Panel:
                 "datasets": [
                     {
                         "label": self.headings[1],
-                        "data": [row[1] for row in self.rows],
+                        "data": [_number(row[1]) for row in self.rows],
                         "links": self.links,
                     }
                 ],
@@ -85,11 +109,11 @@ class Panel:
                 {"label": row[1], "data": [0] * len(labels), "links": [""] * len(labels)},
             )
             position = labels.index(row[0])
-            dataset["data"][position], dataset["links"][position] = row[2], link
+            dataset["data"][position], dataset["links"][position] = _number(row[2]), link
         return {"stacked": True, "labels": labels, "datasets": list(datasets.values())}
 
 
-def _search_link(query: QueryDict, **changes) -> str:
+def search_link(query: QueryDict, **changes) -> str:
     """The search with this panel's filter added, over validated cases only."""
     narrowed = query.copy()
     narrowed.pop("after", None)
@@ -131,77 +155,70 @@ def _stack_labels(stack: str) -> dict[int, str]:
     return {ALL: str(_("All commodities"))}
 
 
-def time_panel(*, user: User, filters: dict, query: QueryDict, period: str, stack: str) -> Panel:
-    """Cases and quantities per period and per series: one row per (period, series)."""
-    totals: dict[tuple[datetime.date, int], dict] = {}
+def time_panel(request: PanelRequest) -> Panel:
+    """One measure (cases, or quantities in one unit) per period and per series:
+    one row per (period, series)."""
+    measure, period, stack = request.measure, request.period, request.stack
+    totals: dict[tuple[datetime.date, int], int] = {}
     for (month, series), measures in cases_by_month(
-        user=user, filters=filters, stack=stack or None
+        user=request.user, filters=request.filters, stack=stack or None
     ).items():
         key = (_period_start(month, period), series)
-        bucket = totals.setdefault(key, dict.fromkeys(measures, 0))
-        for name, value in measures.items():
-            bucket[name] += value
+        totals[key] = totals.get(key, 0) + measures[measure]
     labels = _stack_labels(stack)
     series_filter = {"area": "area", "type": "commodity_type"}.get(stack)
     panel = Panel(
         name="time",
         title=str(_("Cases and quantities over time")),
         series_column=True,
-        headings=[
-            str(_("Period")),
-            str(_("Series")),
-            str(_("Cases")),
-            *(str(QUANTITY_HEADINGS[c]) for c in QUANTITY_COLUMNS.values()),
-        ],
+        headings=[str(_("Period")), str(_("Series")), str(dict(MEASURES)[measure])],
     )
-    for (start, series), measures in sorted(totals.items()):
-        panel.rows.append(
-            [
-                _period_label(start, period),
-                labels.get(series, str(series)),
-                measures["cases"],
-                *(measures[c] for c in QUANTITY_COLUMNS.values()),
-            ]
-        )
+    for (start, series), value in sorted(totals.items()):
+        if not value:  # e.g. no kilograms in a series of cigarettes counted in pieces
+            continue
+        panel.rows.append([_period_label(start, period), labels.get(series, str(series)), value])
         changes = {
             "date_from": start.isoformat(),
             "date_to": _period_end(start, period).isoformat(),
         }
         if series_filter:
             changes[series_filter] = str(series)
-        panel.links.append(_search_link(query, **changes))
+        panel.links.append(search_link(request.query, **changes))
     return panel
 
 
-def country_panel(*, user: User, filters: dict, query: QueryDict, role: str, title) -> Panel:
+def country_link(query: QueryDict, role: str, code: str) -> str:
+    if role == "reporting":
+        return search_link(query, country=code)
+    if role in ("departure", "destination"):
+        return search_link(query, **{role: code})
+    return search_link(query, route_country=code, route_role=role)
+
+
+def country_panel(request: PanelRequest, *, role: str, title) -> Panel:
     panel = Panel(name=role, title=str(title), headings=[str(_("Country")), str(_("Cases"))])
-    for code, count in top_countries(user=user, filters=filters, role=role):
+    for code, count in top_countries(user=request.user, filters=request.filters, role=role):
         panel.rows.append([countries.name(code) or code, count])
-        if role == "reporting":
-            panel.links.append(_search_link(query, country=code))
-        else:
-            panel.links.append(_search_link(query, route_country=code, route_role=role))
+        panel.links.append(country_link(request.query, role, code))
     return panel
 
 
-def route_panel(*, user: User, filters: dict, query: QueryDict) -> Panel:
-    """Departure → destination pairs; the link narrows the search to the departure
-    country, the closest filter the search has (one route country at a time)."""
+def route_panel(request: PanelRequest) -> Panel:
+    """Departure → destination pairs; each links to the search for exactly that
+    departure and that destination."""
     panel = Panel(
         name="routes",
         title=str(_("Top routes (departure → destination)")),
         headings=[str(_("Route")), str(_("Cases"))],
     )
-    for departure, destination, count in top_routes(user=user, filters=filters):
+    for departure, destination, count in top_routes(user=request.user, filters=request.filters):
         names = [countries.name(code) or code for code in (departure, destination)]
         panel.rows.append([" → ".join(names), count])
-        panel.links.append(_search_link(query, route_country=departure, route_role="departure"))
+        panel.links.append(search_link(request.query, departure=departure, destination=destination))
     return panel
 
 
-def method_panel(
-    *, user: User, filters: dict, query: QueryDict, method: str, model, title
-) -> Panel:
+def method_panel(request: PanelRequest, *, method: str, model, title) -> Panel:
     labels = {entry.pk: str(entry) for entry in model.objects.all()}
     areas = {area.pk: str(area) for area in CommodityArea.objects.all()}
     panel = Panel(
@@ -214,28 +231,30 @@ def method_panel(
         ],
         series_column=True,
     )
-    for method_id, area, count in methods_by_area(user=user, filters=filters, method=method):
+    for method_id, area, count in methods_by_area(
+        user=request.user, filters=request.filters, method=method
+    ):
         panel.rows.append(
             [labels.get(method_id, str(method_id)), areas.get(area, str(area)), count]
         )
-        panel.links.append(_search_link(query, **{method: str(method_id), "area": str(area)}))
+        panel.links.append(
+            search_link(request.query, **{method: str(method_id), "area": str(area)})
+        )
     return panel
 
 
-def statistics_panels(
-    *, user: User, filters: dict, query: QueryDict, period: str, stack: str
-) -> list[Panel]:
-    return [
-        time_panel(user=user, filters=filters, query=query, period=period, stack=stack),
-        *(
-            country_panel(user=user, filters=filters, query=query, role=role, title=title)
-            for role, title in COUNTRY_PANELS
-        ),
-        route_panel(user=user, filters=filters, query=query),
-        *(
-            method_panel(
-                user=user, filters=filters, query=query, method=method, model=model, title=title
-            )
-            for method, model, title in METHOD_PANELS
-        ),
-    ]
+# The page's panels, in order: each a function of the PanelRequest. A new panel
+# is one more entry here (and, if it needs one, a query in queries.py).
+PANELS = [
+    time_panel,
+    *(partial(country_panel, role=role, title=title) for role, title in COUNTRY_PANELS),
+    route_panel,
+    *(
+        partial(method_panel, method=method, model=model, title=title)
+        for method, model, title in METHOD_PANELS
+    ),
+]
+
+
+def statistics_panels(request: PanelRequest) -> list[Panel]:
+    return [build(request) for build in PANELS]

@@ -1,11 +1,12 @@
-"""The numbers behind the statistics panels.
+"""The numbers behind the statistics panels and the trends.
 
-Every panel starts from the search form's cleaned data and counts validated
+Every count starts from the search form's cleaned data and counts validated
 cases only. When the filters map onto the keys of the summary tables (no
 filter, country or region of seizure, commodity area or one commodity type,
-dates on whole months) the panel reads the small summary tables; otherwise it
-counts through ``case_search`` itself, exactly, over the matching cases.
-Both paths give the same numbers (tests/seizures/test_statistics_queries.py).
+dates on whole months) the numbers come from the small summary tables;
+otherwise they are counted through ``case_search`` itself, exactly, over the
+matching cases. Both paths give the same numbers
+(tests/seizures/statistics/test_queries.py).
 """
 
 import calendar
@@ -13,15 +14,23 @@ import datetime
 from collections import defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, OuterRef, Subquery, Sum
+from django.db.models import Count, F, FilteredRelation, Q, Sum
 from django.db.models.functions import TruncMonth
 
 from accounts.models import User
 from accounts.regions import COUNTRY_REGION
 
-from ..models import CaseStatMonth, CaseStatus, CommodityLine, RouteLeg, RouteStatMonth
+from ..models import (
+    Case,
+    CaseStatMonth,
+    CaseStatus,
+    CommodityLine,
+    DimensionStatMonth,
+    RouteLeg,
+    StatDimension,
+)
 from ..search.query import case_search
-from .summary import ALL
+from .summary import ALL, EVERY_COUNTRY, LEG_KINDS, ROUTE_SEPARATOR, route_value
 
 QUANTITY_COLUMNS = {
     "mass": "mass_kg",
@@ -30,8 +39,7 @@ QUANTITY_COLUMNS = {
     "heads": "heads",
 }
 # Filters the summary tables can answer; any other non-empty filter means a direct count.
-CASE_TABLE_FILTERS = {"date_from", "date_to", "country", "region", "area", "commodity_type"}
-ROUTE_TABLE_FILTERS = {"date_from", "date_to", "area", "commodity_type"}
+SUMMARY_FILTERS = {"date_from", "date_to", "country", "region", "area", "commodity_type"}
 IGNORED = {"sort", "status"}  # statistics always count validated cases, in no order
 
 
@@ -48,10 +56,9 @@ def _whole_months(filters: dict) -> bool:
     return not end or end.day == calendar.monthrange(end.year, end.month)[1]
 
 
-def summary_allowed(filters: dict, *, table: str = "case") -> bool:
-    allowed = CASE_TABLE_FILTERS if table == "case" else ROUTE_TABLE_FILTERS
+def summary_allowed(filters: dict) -> bool:
     used = {name for name, value in filters.items() if name not in IGNORED and _is_set(value)}
-    if not used <= allowed or not _whole_months(filters):
+    if not used <= SUMMARY_FILTERS or not _whole_months(filters):
         return False
     types = filters.get("commodity_type")
     # One commodity type at most, and not with an area: the rows of two types of
@@ -69,18 +76,27 @@ def _level(filters: dict) -> tuple[int, int]:
     return ALL, ALL
 
 
-def _summary_rows(model, filters: dict, *, stack: str | None = None):
-    rows = model.objects.all()
+def _reporting_countries(filters: dict) -> list[str] | None:
+    """The countries of seizure the filters keep, or None for all of them."""
+    if filters.get("region"):
+        codes = {code for code, region in COUNTRY_REGION.items() if region == filters["region"]}
+        if filters.get("country"):
+            codes &= set(filters["country"])
+        return sorted(codes)
+    return list(filters["country"]) if filters.get("country") else None
+
+
+def _in_months(rows, filters: dict):
     if filters.get("date_from"):
         rows = rows.filter(month__gte=filters["date_from"])
     if filters.get("date_to"):
         rows = rows.filter(month__lte=filters["date_to"])
-    if model is CaseStatMonth:
-        if filters.get("country"):
-            rows = rows.filter(country__in=filters["country"])
-        if filters.get("region"):
-            codes = [code for code, region in COUNTRY_REGION.items() if region == filters["region"]]
-            rows = rows.filter(country__in=codes)
+    return rows
+
+
+def _at_level(rows, filters: dict, *, stack: str | None = None):
+    """The rows of the commodity level the filters name, or (``stack``) one level
+    down: per area ("area") or per commodity type ("type")."""
     area, commodity_type = _level(filters)
     if commodity_type != ALL:
         return rows.filter(area=area, commodity_type=commodity_type)
@@ -90,6 +106,24 @@ def _summary_rows(model, filters: dict, *, stack: str | None = None):
     if stack == "area" and area == ALL:
         return rows.filter(commodity_type=ALL).exclude(area=ALL)
     return rows.filter(area=area, commodity_type=ALL)
+
+
+def _case_summary_rows(filters: dict, *, stack: str | None = None):
+    rows = _in_months(CaseStatMonth.objects.all(), filters)
+    countries = _reporting_countries(filters)
+    if countries is not None:
+        rows = rows.filter(country__in=countries)
+    return _at_level(rows, filters, stack=stack)
+
+
+def _dimension_summary_rows(filters: dict, kind: str, *, stack: str | None = None):
+    rows = DimensionStatMonth.objects.filter(kind=kind)
+    countries = _reporting_countries(filters)
+    if countries is None:
+        rows = rows.filter(country=EVERY_COUNTRY)
+    else:
+        rows = rows.filter(country__in=countries)
+    return _at_level(_in_months(rows, filters), filters, stack=stack)
 
 
 def _validated(user: User, filters: dict):
@@ -123,10 +157,8 @@ def cases_by_month(
     result: dict = defaultdict(_empty)
     if use_summary:
         key = {"area": "area", "type": "commodity_type"}.get(stack)
-        stack_value = F(key) if key else None
-        rows = _summary_rows(CaseStatMonth, filters, stack=stack).values("month")
-        if stack_value is not None:
-            rows = rows.annotate(stack=stack_value).values("month", "stack")
+        rows = _case_summary_rows(filters, stack=stack)
+        rows = rows.annotate(stack=F(key)).values("month", "stack") if key else rows.values("month")
         sums = rows.annotate(
             total_cases=Sum("cases"),
             **{f"total_{c}": Sum(c) for c in QUANTITY_COLUMNS.values()},
@@ -153,44 +185,98 @@ def cases_by_month(
     return dict(result)
 
 
+def _direct_dimension(user: User, filters: dict, kind: str):
+    """Rows of (value, n): validated matching cases per value of one dimension."""
+    cases = _validated(user, filters)
+    if kind in LEG_KINDS:
+        return (
+            RouteLeg.objects.filter(case__in=cases, kind=kind)
+            .values(value=F("country"))
+            .annotate(n=Count("case", distinct=True))
+        )
+    if kind == StatDimension.ROUTE:
+        return (
+            Case.objects.filter(pk__in=cases)
+            .annotate(
+                departure=FilteredRelation(
+                    "route_legs", condition=Q(route_legs__kind=StatDimension.DEPARTURE)
+                ),
+                destination=FilteredRelation(
+                    "route_legs", condition=Q(route_legs__kind=StatDimension.DESTINATION)
+                ),
+            )
+            .exclude(departure__country=None)
+            .exclude(destination__country=None)
+            .values(value_from=F("departure__country"), value_to=F("destination__country"))
+            .annotate(n=Count("pk", distinct=True))
+        )
+    column = {
+        StatDimension.TRANSPORT_MODE: "transport_mode",
+        StatDimension.DETECTION_METHOD: "detection_method",
+        StatDimension.CONCEALMENT: "concealment_methods",
+    }[kind]
+    return (
+        cases.exclude(**{column: None})
+        .values(value=F(column))
+        .annotate(n=Count("pk", distinct=True))
+    )
+
+
+def dimension_counts(
+    *,
+    user: User,
+    filters: dict,
+    kind: str,
+    limit: int | None = None,
+    use_summary: bool | None = None,
+) -> list[tuple[str, int]]:
+    """(value, validated cases) of one dimension (``StatDimension``), most cases
+    first, then by value. Values are strings: a country code, a route "EC>FR",
+    a vocabulary entry's id."""
+    if use_summary is None:
+        use_summary = summary_allowed(filters)
+    if use_summary:
+        counts = _dimension_summary_rows(filters, kind).values("value").annotate(n=Sum("cases"))
+        counts = counts.order_by("-n", "value")
+        rows = [(row["value"], row["n"]) for row in (counts[:limit] if limit else counts)]
+        return [(value, n) for value, n in rows if n]
+    counts = _direct_dimension(user, filters, kind)
+    if kind == StatDimension.ROUTE:
+        rows = [(route_value(str(r["value_from"]), str(r["value_to"])), r["n"]) for r in counts]
+    else:
+        rows = [(str(row["value"]), row["n"]) for row in counts]
+    rows.sort(key=lambda row: (-row[1], row[0]))
+    return rows[:limit] if limit else rows
+
+
 def top_countries(
     *, user: User, filters: dict, role: str = "reporting", limit: int = 10, use_summary=None
 ) -> list[tuple[str, int]]:
     """The countries with the most validated cases, as reporting country or in
     one role on the route (departure, transit, destination)."""
-    table = "case" if role == "reporting" else "route"
-    if use_summary is None:
-        use_summary = summary_allowed(filters, table=table)
-    if use_summary:
-        model = CaseStatMonth if role == "reporting" else RouteStatMonth
-        rows = _summary_rows(model, filters)
-        if role != "reporting":
-            rows = rows.filter(kind=role)
-        counts = rows.values("country").annotate(n=Sum("cases"))
-    elif role == "reporting":
-        counts = _validated(user, filters).values("country").annotate(n=Count("pk"))
-    else:
-        counts = (
-            RouteLeg.objects.filter(case__in=_validated(user, filters), kind=role)
-            .values("country")
-            .annotate(n=Count("case", distinct=True))
+    if role != "reporting":
+        return dimension_counts(
+            user=user, filters=filters, kind=role, limit=limit, use_summary=use_summary
         )
+    if use_summary is None:
+        use_summary = summary_allowed(filters)
+    if use_summary:
+        counts = _case_summary_rows(filters).values("country").annotate(n=Sum("cases"))
+    else:
+        counts = _validated(user, filters).values("country").annotate(n=Count("pk"))
     counts = counts.order_by("-n", "country")[:limit]
     return [(str(row["country"]), row["n"]) for row in counts]
 
 
-def top_routes(*, user: User, filters: dict, limit: int = 10) -> list[tuple[str, str, int]]:
-    """The departure → destination pairs with the most validated cases (counted directly)."""
-    destinations = RouteLeg.objects.filter(case=OuterRef("case"), kind="destination")
-    pairs = (
-        RouteLeg.objects.filter(case__in=_validated(user, filters), kind="departure")
-        .annotate(destination=Subquery(destinations.order_by("position").values("country")[:1]))
-        .exclude(destination=None)
-        .values("country", "destination")
-        .annotate(n=Count("case", distinct=True))
-        .order_by("-n", "country", "destination")[:limit]
+def top_routes(
+    *, user: User, filters: dict, limit: int = 10, use_summary=None
+) -> list[tuple[str, str, int]]:
+    """The departure → destination pairs with the most validated cases. A case
+    with two departures (or destinations) counts once on each of its pairs."""
+    rows = dimension_counts(
+        user=user, filters=filters, kind=StatDimension.ROUTE, limit=limit, use_summary=use_summary
     )
-    return [(str(row["country"]), str(row["destination"]), row["n"]) for row in pairs]
+    return [(*value.split(ROUTE_SEPARATOR), n) for value, n in rows]
 
 
 METHOD_FIELDS = {
@@ -200,15 +286,27 @@ METHOD_FIELDS = {
 }
 
 
-def methods_by_area(*, user: User, filters: dict, method: str) -> list[tuple[int, int, int]]:
-    """(method id, commodity area id, cases) for transport, detection or concealment
-    (counted directly): a case counts once per area among its lines."""
+def methods_by_area(
+    *, user: User, filters: dict, method: str, use_summary: bool | None = None
+) -> list[tuple[int, int, int]]:
+    """(method id, commodity area id, cases) for transport, detection or
+    concealment, most cases first: a case counts once per area among its lines."""
+    if use_summary is None:
+        use_summary = summary_allowed(filters)
+    if use_summary:
+        rows = (
+            _dimension_summary_rows(filters, method, stack="area")
+            .values("value", "area")
+            .annotate(n=Sum("cases"))
+            .order_by("-n", "value", "area")
+        )
+        return [(int(row["value"]), row["area"], row["n"]) for row in rows if row["n"]]
     column = METHOD_FIELDS[method]
     rows = (
         _lines(user, filters)
         .exclude(**{column: None})
         .values(column, "commodity_type__area")
         .annotate(n=Count("case", distinct=True))
-        .order_by("-n")
+        .order_by("-n", column, "commodity_type__area")
     )
     return [(row[column], row["commodity_type__area"], row["n"]) for row in rows]

@@ -1,28 +1,66 @@
 """Upkeep of the summary tables.
 
-A validated case contributes to a few rows: one per level (all commodities,
-each of its areas, each of its commodity types) in ``CaseStatMonth`` and, for
-each country of its route, in ``RouteStatMonth``. Only validated cases count,
-and a validated case cannot be edited, so it is enough to add its
-contribution when it is validated and to take it back when it leaves that
-status (reopened, or deleted).
+A validated case contributes to a few rows: one per commodity level (all
+commodities, each of its areas, each of its commodity types) in
+``CaseStatMonth`` and, for each value of each dimension (a country on its
+route, its departure → destination pairs, its transport mode, detection
+method and concealment methods), at the same levels, for its reporting
+country and for all countries (country ""), in ``DimensionStatMonth``.
+
+Only validated cases count, and a validated case cannot be edited (nor its
+vocabulary entries changed in a way that moves it: ``vocabulary_change_check``),
+so it is enough to add its contribution when it is validated and to take it
+back when it leaves that status (reopened). Cases are never deleted.
 """
 
 from collections import defaultdict
 from decimal import Decimal
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Case as Choose
+from django.db.models import (
+    CharField,
+    Count,
+    DateField,
+    DecimalField,
+    F,
+    FilteredRelation,
+    Q,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Cast, Concat, TruncMonth
+from django.utils.translation import gettext_lazy
 
-from ..models import Case, CaseStatMonth, CaseStatus, Dimension, RouteStatMonth
+from ..models import (
+    Case,
+    CaseStatus,
+    CommodityLine,
+    CommodityType,
+    Dimension,
+    DimensionStatMonth,
+    StatDimension,
+    Unit,
+)
 from . import sql
 
 ALL = 0
+EVERY_COUNTRY = ""
 DIMENSION_COLUMN = {
     Dimension.MASS: 0,
     Dimension.VOLUME: 1,
     Dimension.COUNT: 2,
     Dimension.HEADS: 3,
 }
+LEG_KINDS = (StatDimension.DEPARTURE, StatDimension.TRANSIT, StatDimension.DESTINATION)
+ROUTE_SEPARATOR = ">"
+
+
+def route_value(departure: str, destination: str) -> str:
+    """How a departure → destination pair is stored: "EC>FR"."""
+    return f"{departure}{ROUTE_SEPARATOR}{destination}"
 
 
 def _levels(lines) -> dict[tuple[int, int], list[Decimal]]:
@@ -36,8 +74,26 @@ def _levels(lines) -> dict[tuple[int, int], list[Decimal]]:
     return levels
 
 
+def case_dimensions(case: Case) -> set[tuple[str, str]]:
+    """(kind, value) of every dimension the case has. A country twice on one
+    route in the same role (two transits) counts once."""
+    legs = {(leg.kind, str(leg.country)) for leg in case.route_legs.all()}
+    values = set(legs)
+    departures = [country for kind, country in legs if kind == StatDimension.DEPARTURE]
+    destinations = [country for kind, country in legs if kind == StatDimension.DESTINATION]
+    values |= {
+        (StatDimension.ROUTE, route_value(departure, destination))
+        for departure in departures
+        for destination in destinations
+    }
+    values.add((StatDimension.TRANSPORT_MODE, str(case.transport_mode_id)))
+    values.add((StatDimension.DETECTION_METHOD, str(case.detection_method_id)))
+    values |= {(StatDimension.CONCEALMENT, str(m.pk)) for m in case.concealment_methods.all()}
+    return values
+
+
 def case_contribution(case: Case) -> tuple[list[tuple], list[tuple]]:
-    """The rows a validated case adds to the case and route tables."""
+    """The rows a validated case adds to the case and dimension tables."""
     month = case.seizure_date.replace(day=1)
     country = str(case.country)
     levels = _levels(case.lines.all())
@@ -45,21 +101,20 @@ def case_contribution(case: Case) -> tuple[list[tuple], list[tuple]]:
         (month, country, area, commodity_type, 1, *quantities)
         for (area, commodity_type), quantities in levels.items()
     ]
-    # A country twice on one route in the same role (two transits) counts once.
-    legs = {(leg.kind, str(leg.country)) for leg in case.route_legs.all()}
-    route_rows = [
-        (month, kind, leg_country, area, commodity_type, 1)
-        for kind, leg_country in sorted(legs)
+    dimension_rows = [
+        (kind, reporting, area, commodity_type, month, value, 1)
+        for kind, value in sorted(case_dimensions(case))
+        for reporting in (country, EVERY_COUNTRY)
         for area, commodity_type in levels
     ]
-    return case_rows, route_rows
+    return case_rows, dimension_rows
 
 
 def _negated(rows: list[tuple], measures: int) -> list[tuple]:
     return [(*row[:-measures], *(-value for value in row[-measures:])) for row in rows]
 
 
-PREFETCH = ("lines__commodity_type", "lines__unit", "route_legs")
+PREFETCH = ("lines__commodity_type", "lines__unit", "route_legs", "concealment_methods")
 
 
 def _loaded(case: Case) -> Case:
@@ -67,15 +122,15 @@ def _loaded(case: Case) -> Case:
 
 
 def statistics_case_add(*, case: Case) -> None:
-    case_rows, route_rows = case_contribution(_loaded(case))
+    case_rows, dimension_rows = case_contribution(_loaded(case))
     sql.add("case", case_rows)
-    sql.add("route", route_rows)
+    sql.add("dimension", dimension_rows)
 
 
 def statistics_case_remove(*, case: Case) -> None:
-    case_rows, route_rows = case_contribution(_loaded(case))
+    case_rows, dimension_rows = case_contribution(_loaded(case))
     sql.add("case", _negated(case_rows, len(sql.CASE_MEASURES)))
-    sql.add("route", _negated(route_rows, len(sql.ROUTE_MEASURES)))
+    sql.add("dimension", _negated(dimension_rows, len(sql.DIMENSION_MEASURES)))
 
 
 def statistics_case_status_changed(*, case: Case, previous: str) -> None:
@@ -88,30 +143,173 @@ def statistics_case_status_changed(*, case: Case, previous: str) -> None:
         statistics_case_remove(case=case)
 
 
-@transaction.atomic
-def statistics_rebuild(*, batch_size: int = 2000) -> int:
-    """Recompute both tables from the validated cases; returns how many were counted."""
-    CaseStatMonth.objects.all().delete()
-    RouteStatMonth.objects.all().delete()
-    case_totals: dict[tuple, list] = defaultdict(lambda: [0, *[Decimal(0)] * 4])
-    route_totals: dict[tuple, int] = defaultdict(int)
-    counted = 0
-    cases = (
-        Case.objects.filter(status=CaseStatus.VALIDATED)
-        .only("pk", "seizure_date", "country")
-        .prefetch_related(*PREFETCH)
-        .order_by("pk")
+# (vocabulary, field that places a line in the summary rows, the line's foreign key,
+# the refusal)
+PLACING_FIELDS = [
+    (
+        CommodityType,
+        "area",
+        "commodity_type",
+        gettext_lazy(
+            "Validated cases have lines of this commodity: it cannot move to another "
+            "area. Create a new commodity type instead."
+        ),
+    ),
+    (
+        Unit,
+        "dimension",
+        "unit",
+        gettext_lazy(
+            "Validated cases have quantities in this unit: its dimension cannot change. "
+            "Create a new unit instead."
+        ),
+    ),
+]
+
+
+def vocabulary_change_check(entry) -> None:
+    """Refuse a vocabulary change that would move validated cases between the
+    summary rows: a commodity type to another area, a unit to another dimension.
+    (A unit's factor may change: lines keep the normalised quantity they were
+    entered with.)"""
+    for model, name, line_field, refusal in PLACING_FIELDS:
+        if not isinstance(entry, model) or entry.pk is None:
+            continue
+        column = model._meta.get_field(name).attname
+        stored = model.objects.filter(pk=entry.pk).values_list(column, flat=True).first()
+        used = CommodityLine.objects.filter(
+            case__status=CaseStatus.VALIDATED, **{line_field: entry}
+        )
+        if stored not in (None, getattr(entry, column)) and used.exists():
+            raise ValidationError({name: refusal})
+
+
+# --- The set-based rebuild -----------------------------------------------------------
+
+LEVELS = (
+    (Value(ALL), Value(ALL)),
+    (F("commodity_type__area_id"), Value(ALL)),
+    (F("commodity_type__area_id"), F("commodity_type_id")),
+)
+DECIMAL = DecimalField(max_digits=24, decimal_places=6)
+
+
+def _validated_lines():
+    return CommodityLine.objects.filter(case__status=CaseStatus.VALIDATED).annotate(
+        s_month=TruncMonth("case__seizure_date", output_field=DateField()),
+        s_country=F("case__country"),
     )
-    for case in cases.iterator(chunk_size=batch_size):
-        counted += 1
-        case_rows, route_rows = case_contribution(case)
-        for *key, cases_count, mass, volume, count, heads in case_rows:
-            totals = case_totals[tuple(key)]
-            for index, value in enumerate((cases_count, mass, volume, count, heads)):
-                totals[index] += value
-        for *key, cases_count in route_rows:
-            route_totals[tuple(key)] += cases_count
-    # Every total counts at least one case: nothing to prune after a rebuild.
-    sql.add("case", [(*key, *totals) for key, totals in case_totals.items()], prune=False)
-    sql.add("route", [(*key, total) for key, total in route_totals.items()], prune=False)
-    return counted
+
+
+def _quantity(dimension: str) -> Sum:
+    return Sum(
+        Choose(
+            When(unit__dimension=dimension, then=F("normalised_quantity")),
+            default=Value(Decimal(0)),
+            output_field=DECIMAL,
+        )
+    )
+
+
+def _case_rows(area, commodity_type):
+    return (
+        _validated_lines()
+        .annotate(s_area=area, s_type=commodity_type)
+        .values("s_month", "s_country", "s_area", "s_type")
+        .annotate(
+            s_cases=Count("case", distinct=True),
+            **{f"s_{column}": _quantity(dim) for dim, column in _DIMENSION_COLUMNS.items()},
+        )
+        .order_by()
+    )
+
+
+_DIMENSION_COLUMNS = {
+    Dimension.MASS: "mass_kg",
+    Dimension.VOLUME: "volume_l",
+    Dimension.COUNT: "count_pieces",
+    Dimension.HEADS: "heads",
+}
+
+
+def _dimension_sources():
+    """Lines of validated cases annotated with s_kind and s_value, one queryset per
+    kind of dimension (a line appears once per value its case has)."""
+    lines = _validated_lines()
+    yield (
+        lines.annotate(
+            s_kind=F("case__route_legs__kind"), s_value=F("case__route_legs__country")
+        ).filter(s_kind__isnull=False)
+    )
+    yield (
+        lines.annotate(
+            departure=FilteredRelation(
+                "case__route_legs", condition=Q(case__route_legs__kind=StatDimension.DEPARTURE)
+            ),
+            destination=FilteredRelation(
+                "case__route_legs", condition=Q(case__route_legs__kind=StatDimension.DESTINATION)
+            ),
+        )
+        .annotate(s_from=F("departure__country"), s_to=F("destination__country"))
+        .filter(s_from__isnull=False, s_to__isnull=False)
+        .annotate(
+            s_kind=Value(StatDimension.ROUTE.value),
+            s_value=Concat("s_from", Value(ROUTE_SEPARATOR), "s_to", output_field=CharField()),
+        )
+    )
+    for kind, column in (
+        (StatDimension.TRANSPORT_MODE, "case__transport_mode_id"),
+        (StatDimension.DETECTION_METHOD, "case__detection_method_id"),
+        (StatDimension.CONCEALMENT, "case__concealment_methods__id"),
+    ):
+        yield (
+            lines.annotate(s_kind=Value(kind.value), s_raw=F(column))
+            .filter(s_raw__isnull=False)
+            .annotate(s_value=Cast("s_raw", CharField()))
+        )
+
+
+CASE_ALIASES = ["s_month", "s_country", "s_area", "s_type", "s_cases"] + [
+    f"s_{column}" for column in _DIMENSION_COLUMNS.values()
+]
+DIMENSION_ALIASES = ["s_kind", "s_country", "s_area", "s_type", "s_month", "s_value", "s_cases"]
+
+
+@transaction.atomic
+def statistics_rebuild() -> int:
+    """Recompute both tables from the validated cases with ``INSERT … SELECT …
+    GROUP BY`` statements, in one transaction; returns how many cases were counted."""
+    sql.prepare_rebuild()
+    sql.clear("case")
+    sql.clear("dimension")
+    for area, commodity_type in LEVELS:
+        sql.insert_select("case", _case_rows(area, commodity_type), CASE_ALIASES)
+        for source in _dimension_sources():
+            rows = (
+                source.annotate(s_area=area, s_type=commodity_type)
+                .values("s_kind", "s_country", "s_area", "s_type", "s_month", "s_value")
+                .annotate(s_cases=Count("case", distinct=True))
+                .order_by()
+            )
+            sql.insert_select("dimension", rows, DIMENSION_ALIASES)
+    # Every case has one reporting country: the all-countries rows are sums.
+    every_country = (
+        DimensionStatMonth.objects.annotate(
+            s_kind=F("kind"),
+            s_country=Value(EVERY_COUNTRY),
+            s_area=F("area"),
+            s_type=F("commodity_type"),
+            s_month=F("month"),
+            s_value=F("value"),
+        )
+        .values("s_kind", "s_country", "s_area", "s_type", "s_month", "s_value")
+        .annotate(s_cases=Sum("cases"))
+        .order_by()
+    )
+    sql.insert_select("dimension", every_country, DIMENSION_ALIASES)
+    return (
+        Case.objects.filter(status=CaseStatus.VALIDATED, lines__isnull=False)
+        .values("pk")
+        .distinct()
+        .count()
+    )

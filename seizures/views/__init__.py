@@ -49,7 +49,7 @@ from .saved_searches import (
 from .search import (
     case_search_view,
 )
-from .statistics import statistics_page
+from .statistics import statistics_page, statistics_trends
 from .uploads import (
     upload_cancel,
     upload_confirm,
@@ -103,6 +103,7 @@ __all__ = [
     "saved_search_list",
     "saved_search_watch",
     "statistics_page",
+    "statistics_trends",
     "upload_cancel",
     "upload_confirm",
     "upload_create",

@@ -16,7 +16,7 @@ from ..indicators.profile import indicator_profile
 from ..indicators.sheet import profile_workbook
 from ..models import RiskIndicator
 from ..search.forms import CaseSearchForm, filters_in_words
-from ..statistics.panels import _search_link
+from ..statistics.panels import search_link
 from .statistics import XLSX
 
 
@@ -127,7 +127,7 @@ def _profile_context(request, indicator: RiskIndicator) -> dict:
         "problems": [],
         "profile": None,
         "filters": [],
-        "search_link": _search_link(query),
+        "search_link": search_link(query),
         "can_edit": selectors.risk_indicators_editable(request.user)
         .filter(pk=indicator.pk)
         .exists(),

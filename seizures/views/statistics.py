@@ -1,20 +1,39 @@
-"""The statistics page: the search form's filters, panels of validated cases."""
+"""The statistics page (the search form's filters, panels of validated cases) and
+the trends page (what changed from one period to the one before)."""
 
 import io
 
 import xlsxwriter
 from django.http import Http404, HttpResponse
 from django.shortcuts import render
+from django.utils import timezone
 
 from accounts.models import AuditAction
 from accounts.services import audit_event_create
 
 from ..search.forms import CaseSearchForm
+from ..statistics.forms import TrendPeriodForm
 from ..statistics.geography import MAP_ROLES, map_panel, map_switch
-from ..statistics.panels import PERIODS, STACKS, statistics_panels
+from ..statistics.panels import (
+    MEASURES,
+    PERIODS,
+    STACKS,
+    PanelRequest,
+    search_link,
+    statistics_panels,
+)
+from ..statistics.trends import (
+    SIGNIFICANCE,
+    Periods,
+    last_full_month,
+    trend_filters,
+    trend_rows,
+    trend_table,
+)
 
-PAGE_PARAMETERS = ("period", "stack", "download", "after", "map_role")
+PAGE_PARAMETERS = ("period", "stack", "measure", "download", "after", "map_role")
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+TRENDS_SHOWN = 300  # rows on the trends page; the download has them all
 
 
 def _choice(request, name: str, choices, default: str) -> str:
@@ -27,12 +46,20 @@ def statistics_page(request):
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     period = _choice(request, "period", PERIODS, "month")
     stack = _choice(request, "stack", STACKS, "area")
+    measure = _choice(request, "measure", MEASURES, "cases")
     map_role = _choice(request, "map_role", MAP_ROLES, "reporting")
     query = request.GET.copy()
     for name in PAGE_PARAMETERS:
         query.pop(name, None)
     panels = statistics_panels(
-        user=request.user, filters=filters, query=query, period=period, stack=stack
+        PanelRequest(
+            user=request.user,
+            filters=filters,
+            query=query,
+            period=period,
+            stack=stack,
+            measure=measure,
+        )
     )
     download = request.GET.get("download")
     world = None
@@ -44,7 +71,7 @@ def statistics_page(request):
         )
         if panel is None:
             raise Http404
-        return _panel_workbook(request, panel, query.urlencode())
+        return _workbook(request, panel.name, panel.headings, panel.rows, query.urlencode())
     page_query = request.GET.copy()
     page_query.pop("download", None)
     return render(
@@ -55,23 +82,26 @@ def statistics_page(request):
             "panels": panels,
             "period": period,
             "stack": stack,
+            "measure": measure,
             "periods": PERIODS,
+            "measures": MEASURES,
             "stacks": STACKS,
             "page_query": page_query.urlencode(),
             "map_panel": world,
             "map_switch": map_switch(page_query),
+            "filter_query": query.urlencode(),
         },
     )
 
 
-def _panel_workbook(request, panel, query: str) -> HttpResponse:
-    """One panel's numbers as a small workbook, written in memory."""
+def _workbook(request, name: str, headings: list, rows: list, query: str) -> HttpResponse:
+    """A table of numbers as a small workbook, written in memory; the download is audited."""
     output = io.BytesIO()
     workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
-    sheet = workbook.add_worksheet(panel.name[:31])
+    sheet = workbook.add_worksheet(name[:31])
     bold = workbook.add_format({"bold": True})
-    sheet.write_row(0, 0, panel.headings, bold)
-    for index, row in enumerate(panel.rows, start=1):
+    sheet.write_row(0, 0, headings, bold)
+    for index, row in enumerate(rows, start=1):
         sheet.write_string(index, 0, str(row[0]))
         for column, value in enumerate(row[1:], start=1):
             if isinstance(value, str):
@@ -79,15 +109,54 @@ def _panel_workbook(request, panel, query: str) -> HttpResponse:
             else:
                 sheet.write_number(index, column, float(value))
     sheet.freeze_panes(1, 0)
-    sheet.set_column(0, len(panel.headings) - 1, 18)
+    sheet.set_column(0, len(headings) - 1, 18)
     workbook.close()
     audit_event_create(
         action=AuditAction.EXPORT_CREATED,
         request=request,
         actor=request.user,
         administration=request.user.administration,
-        details={"statistics_panel": panel.name, "query": query},
+        details={"statistics_panel": name, "query": query},
     )
     response = HttpResponse(output.getvalue(), content_type=XLSX)
-    response["Content-Disposition"] = f'attachment; filename="cen-statistics-{panel.name}.xlsx"'
+    response["Content-Disposition"] = f'attachment; filename="cen-statistics-{name}.xlsx"'
     return response
+
+
+def statistics_trends(request):
+    """Each route, country and method: cases this period and the one before, the
+    change and whether it is significant (seizures/statistics/trends.py)."""
+    form = CaseSearchForm(request.GET or None)
+    period_form = TrendPeriodForm(request.GET or None)
+    valid = not form.is_bound or (form.is_valid() and period_form.is_valid())
+    filters = {**form.cleaned_data} if form.is_bound and valid else {}
+    filters.pop("date_from", None)
+    filters.pop("date_to", None)
+    period = period_form.cleaned_data if period_form.is_bound and valid else {}
+    periods = Periods(
+        end=period.get("end") or last_full_month(timezone.localdate()),
+        months=period.get("months") or 12,
+    )
+    query = trend_filters(request.GET)
+    rows = trend_rows(user=request.user, filters=filters, periods=periods) if valid else []
+    for row in rows:
+        row.link = search_link(query, **row.search)
+    if request.GET.get("download") == "trends":
+        headings, table = trend_table(rows)
+        return _workbook(request, "trends", headings, table, request.GET.urlencode())
+    page_query = request.GET.copy()
+    page_query.pop("download", None)
+    return render(
+        request,
+        "seizures/statistics_trends.html",
+        {
+            "form": form,
+            "period_form": period_form,
+            "periods": periods,
+            "rows": rows,
+            "shown": rows[:TRENDS_SHOWN],
+            "significance": SIGNIFICANCE,
+            "page_query": page_query.urlencode(),
+            "filter_query": query.urlencode(),
+        },
+    )

@@ -1,6 +1,7 @@
 """The vocabularies: read by everyone, extended by WCO staff."""
 
 from django.contrib import messages
+from django.core.exceptions import ValidationError
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -50,9 +51,13 @@ def vocabulary_edit(request, slug, pk=None):
     entry = selectors.vocabulary_entry_get(model=model, pk=pk) if pk else model()
     form = vocabulary_form_class(model)(request.POST or None, instance=entry)
     if request.method == "POST" and form.is_valid():
-        services.vocabulary_entry_save(user=request.user, entry=form.instance, request=request)
-        messages.success(request, _("The entry has been saved."))
-        return redirect("seizures:vocabulary-list", slug=slug)
+        try:
+            services.vocabulary_entry_save(user=request.user, entry=form.instance, request=request)
+        except ValidationError as error:
+            form.add_error(None, error)  # e.g. moving a commodity used by validated cases
+        else:
+            messages.success(request, _("The entry has been saved."))
+            return redirect("seizures:vocabulary-list", slug=slug)
     return render(
         request,
         "seizures/vocabulary_form.html",

@@ -127,7 +127,7 @@ def test_methods_countries_and_routes_with_shares(known_cases, analyst, vocab, c
     )
     assert sorted(row[1] for row in departures.rows) == sorted(row["n"] for row in direct)
     assert departures.rows[0] == ["Ecuador", 3, Decimal("75.0")]
-    assert "route_country=EC" in departures.links[0] and "status=validated" in departures.links[0]
+    assert "departure=EC" in departures.links[0] and "status=validated" in departures.links[0]
 
     routes = _panel(profile, "routes")
     assert routes.rows == [

@@ -122,7 +122,7 @@ def test_the_page_links_each_country_to_that_years_search(two_years, as_user, an
     page = client.get(URL, {"year": 2024}).content.decode()
     link = re.search(r'<a href="([^"]+)">Ecuador</a>', page)[1].replace("&amp;", "&")
     assert "date_from=2024-01-01" in link and "date_to=2024-12-31" in link
-    assert "route_country=EC" in link and "status=validated" in link
+    assert "departure=EC" in link and "status=validated" in link
     assert "1 case" in client.get(link).content.decode()
 
 

@@ -65,7 +65,7 @@ def test_a_country_opens_the_search_on_exactly_the_cases_counted(validated, as_u
     page = client.get(URL, {"map_role": "departure", "period": "year"}).content.decode()
     count, link = _map(page)["EC"]
     assert count == 2
-    assert "route_country=EC" in link and "route_role=departure" in link
+    assert "departure=EC" in link and "route_country" not in link
     assert "status=validated" in link and "map_role" not in link and "period" not in link
     assert f"{count} cases" in client.get(link).content.decode()
     count, link = _map(client.get(URL).content.decode())["FR"]
@@ -90,7 +90,10 @@ def test_the_route_flows_link_each_arc_to_the_search(validated, as_user, analyst
         "Ecuador → France: 1 validated case",
         "Kenya → China: 1 validated case",
     ]
-    assert all("route_role=departure" in link for link, _label in arcs)
+    assert all("departure=" in link and "destination=" in link for link, _label in arcs)
+    client = as_user(analyst)
+    for link, _label in arcs:
+        assert "1 case" in client.get(link.replace("&amp;", "&")).content.decode()
     assert not COUNTRY.findall(page)  # in the flow view countries are only a background
 
 

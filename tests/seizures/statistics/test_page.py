@@ -36,7 +36,7 @@ def test_panels_show_validated_cases_with_links_to_the_search(validated, as_user
     assert departure["labels"][0] == "Ecuador"
     assert departure["datasets"][0]["data"][0] == 2
     link = departure["datasets"][0]["links"][0]
-    assert "route_country=EC" in link and "route_role=departure" in link
+    assert "departure=EC" in link and "route_country" not in link
     assert "status=validated" in link
     # The link opens the search on exactly the cases counted.
     search = as_user(analyst).get(link).content.decode()
@@ -92,3 +92,26 @@ def test_route_and_method_panels_link_to_the_search(validated, as_user, analyst,
     assert f"transport_mode={vocab.transport.pk}" in link and "area=" in link
     assert "Detection methods per commodity area" in page
     assert "Concealment methods per commodity area" in page
+
+
+def test_the_over_time_panel_charts_one_unit_at_a_time(validated, as_user, analyst):
+    client = as_user(analyst)
+    query = {"period": "year", "stack": "", "measure": "mass_kg"}
+    chart = _chart(client.get(URL, query).content.decode(), "time")
+    # 120 kg + 0.5 kg + 3 kg of cocaine and 300 kg of ivory; the cartons are pieces.
+    assert chart["datasets"][0]["data"] == [423.5]
+    pieces = _chart(client.get(URL, {**query, "measure": "count_pieces"}).content.decode(), "time")
+    assert pieces["datasets"][0]["data"][0] > 0 and pieces["datasets"][0]["data"] != [423.5]
+    heads = client.get(URL, {**query, "measure": "heads"}).content.decode()
+    assert 'id="chart-time"' not in heads  # no live animals: nothing to chart
+    response = client.get(URL, {**query, "download": "time"})
+    rows = list(openpyxl.load_workbook(io.BytesIO(response.content)).active.values)
+    assert rows == [("Period", "Series", "Quantity (kg)"), ("2025", "All commodities", 423.5)]
+
+
+def test_a_route_links_to_its_departure_and_destination(validated, as_user, analyst):
+    client = as_user(analyst)
+    routes = _chart(client.get(URL).content.decode(), "routes")
+    for label, link in zip(routes["labels"], routes["datasets"][0]["links"], strict=True):
+        assert "departure=" in link and "destination=" in link
+        assert "1 case" in client.get(link).content.decode(), label
