@@ -118,6 +118,7 @@ class TrendRow:
     # the link, and what a risk indicator made from this row would start from.
     search: dict = field(default_factory=dict)
     link: str = ""  # the search URL of ``search``, set by the view
+    indicator_link: str = ""  # a risk indicator started from this row, set by the view
 
     @property
     def change(self) -> int:

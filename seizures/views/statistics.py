@@ -4,13 +4,15 @@ the trends page (what changed from one period to the one before)."""
 import io
 
 import xlsxwriter
-from django.http import Http404, HttpResponse
+from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
+from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import AuditAction
 from accounts.services import audit_event_create
 
+from ..indicators.selectors import can_build_risk_indicators
 from ..search.forms import CaseSearchForm
 from ..statistics.forms import TrendPeriodForm
 from ..statistics.geography import MAP_ROLES, map_panel, map_switch
@@ -123,6 +125,16 @@ def _workbook(request, name: str, headings: list, rows: list, query: str) -> Htt
     return response
 
 
+def _indicator_link(url: str, query: QueryDict, row) -> str:
+    """A risk indicator made from a trend row: the page's filters and the row's
+    value, without the period (the indicator's profile follows it over time)."""
+    narrowed = query.copy()
+    for name, value in row.search.items():
+        if name not in ("date_from", "date_to"):
+            narrowed[name] = value
+    return f"{url}?{narrowed.urlencode()}"
+
+
 def statistics_trends(request):
     """Each route, country and method: cases this period and the one before, the
     change and whether it is significant (seizures/statistics/trends.py)."""
@@ -139,8 +151,13 @@ def statistics_trends(request):
     )
     query = trend_filters(request.GET)
     rows = trend_rows(user=request.user, filters=filters, periods=periods) if valid else []
+    indicator_url = (
+        reverse("seizures:risk-indicator-create") if can_build_risk_indicators(request.user) else ""
+    )
     for row in rows:
         row.link = search_link(query, **row.search)
+        if indicator_url:
+            row.indicator_link = _indicator_link(indicator_url, query, row)
     if request.GET.get("download") == "trends":
         headings, table = trend_table(rows)
         return _workbook(request, "trends", headings, table, request.GET.urlencode())

@@ -2,6 +2,7 @@ import datetime
 import html
 import io
 import math
+import re
 
 import openpyxl
 import pytest
@@ -166,3 +167,22 @@ def test_both_pages_render_in_the_readers_language(validated, as_user, analyst, 
         page = client.get(url, {"end": "2025-06", "months": "1"}).content.decode()
         assert f'lang="{language}"' in page
         assert ('dir="rtl"' in page) == (language == "ar")
+
+
+def test_a_trend_row_starts_a_risk_indicator_on_its_value_without_the_period(
+    validated, as_user, analyst, officer
+):
+    page = as_user(analyst).get(URL, {"end": "2025-06", "months": "1", "country": "FR"})
+    body = page.content.decode()
+    links = [
+        html.unescape(link) for link in re.findall(r'href="(/cases/indicators/new/\?[^"]+)"', body)
+    ]
+    route = next(link for link in links if "departure=AE" in link and "destination" in link)
+    assert "destination=FR" in route and "country=FR" in route
+    assert "date_from" not in route and "end=" not in route and "months=" not in route
+    form = as_user(analyst).get(route).content.decode()
+    departure = form[form.index('name="departure"') :]
+    assert departure[: departure.index("</select>")].count('<option value="AE" selected>') == 1
+    # Officers do not build indicators: no link for them.
+    page = as_user(officer).get(URL, {"end": "2025-06", "months": "1"}).content.decode()
+    assert "/cases/indicators/new/" not in page
