@@ -6,12 +6,14 @@ compare the validated cases of the chosen period (``current``) with those of
 the period of equal length just before it (``previous``).
 
 The test is the exact conditional test for two Poisson counts: if cases
-arrive at the same rate in both periods, then given their total n = a + b the
-current count a follows Binomial(n, ½). The p-value is two-sided — how likely a
-split at least this uneven is, either way, if nothing changed — and a change is
-significant when p < 0.05. So 1 → 3 is not significant (p = 0.625), 20 → 60 is
-(p < 0.0001). With many rows, about one in twenty stable values is flagged by
-chance alone: a significant row is a lead to check, not a proof.
+arrive at the same daily rate in both periods, then given their total
+n = a + b the current count a follows Binomial(n, d / (d + d')), d and d' the
+days of the current and previous periods (½ when they are as long). The
+p-value is two-sided — how likely a split at least this uneven is, either way,
+if nothing changed — and a change is significant when p < 0.05. So 1 → 3 is
+not significant (p = 0.625), 20 → 60 is (p < 0.0001). With many rows, about
+one in twenty stable values is flagged by chance alone: a significant row is a
+lead to check, not a proof.
 """
 
 import datetime
@@ -29,7 +31,6 @@ from .queries import dimension_counts
 from .summary import ROUTE_SEPARATOR
 
 SIGNIFICANCE = 0.05
-EXACT_UP_TO = 1000  # larger totals sum the tail in log space
 
 # (kind, label, the search filter of one value, vocabulary of the values)
 TREND_DIMENSIONS = [
@@ -47,35 +48,78 @@ TREND_DIMENSIONS = [
 ]
 
 
-def binomial_lower_tail(k: int, n: int) -> float:
-    """P(X ≤ k) for X ~ Binomial(n, ½). Exact (integer sums, math.comb) up to
-    n = EXACT_UP_TO; beyond, the terms are summed from k downwards in log space
-    (each from the last by the ratio i / (n - i + 1)) until they no longer matter."""
-    if k < 0:
+def _log_pmf(i: int, n: int, p: float) -> float:
+    """log P(X = i) for X ~ Binomial(n, p), 0 < p < 1."""
+    return (
+        math.lgamma(n + 1)
+        - math.lgamma(i + 1)
+        - math.lgamma(n - i + 1)
+        + i * math.log(p)
+        + (n - i) * math.log1p(-p)
+    )
+
+
+def _tail(k: int, n: int, p: float, *, upper: bool) -> float:
+    """P(X ≥ k) (``upper``) or P(X ≤ k), summed from k outwards, each term from
+    the last by the ratio of successive probabilities, relative to term k (so
+    nothing underflows), until the terms no longer matter. Called only for a k
+    on the far side of the mode, where the terms shrink."""
+    if k < 0 or k > n:
         return 0.0
-    if k >= n:
-        return 1.0
-    if n <= EXACT_UP_TO:
-        return sum(math.comb(n, i) for i in range(k + 1)) / (1 << n)
-    log_term = math.lgamma(n + 1) - math.lgamma(k + 1) - math.lgamma(n - k + 1) - n * math.log(2)
-    term, total = 1.0, 0.0  # terms relative to the largest one, term k
-    for i in range(k, -1, -1):
+    odds = p / (1 - p)
+    term, total, i = 1.0, 0.0, k
+    while 0 <= i <= n:
         total += term
-        term *= i / (n - i + 1)
+        if upper:
+            term *= (n - i) / (i + 1) * odds
+            i += 1
+        else:
+            term *= i / (n - i + 1) / odds
+            i -= 1
         if term < total * 1e-17:
             break
-    return min(1.0, math.exp(log_term + math.log(total)))
+    return min(1.0, math.exp(_log_pmf(k, n, p) + math.log(total)))
 
 
-def poisson_change_p_value(previous: int, current: int) -> float:
-    """Two-sided p-value of the exact conditional test that two Poisson counts
-    over periods of equal length have the same rate: with n = previous + current,
-    current ~ Binomial(n, ½) under that hypothesis; the distribution is
-    symmetric, so the two-sided p-value is twice the smaller tail (at most 1)."""
-    n = previous + current
+def binomial_two_sided_p_value(k: int, n: int, p: float = 0.5) -> float:
+    """Two-sided p-value of k successes in n trials of probability p: the
+    probability of every outcome no more likely than k (as scipy's binomtest
+    computes it). Exact up to floating point, in O(√n) terms."""
     if n == 0:
         return 1.0
-    return min(1.0, 2 * binomial_lower_tail(min(previous, current), n))
+    mode = min(n, math.floor((n + 1) * p))
+    observed = _log_pmf(k, n, p) + 1e-7  # ties within rounding count as "as likely"
+    # On the other side of the mode, the first outcome no more likely than k
+    # (the probabilities fall away from the mode: a binary search finds it).
+    if k <= mode:
+        low, high = mode, n + 1
+        while low < high:
+            middle = (low + high) // 2
+            if _log_pmf(middle, n, p) <= observed:
+                high = middle
+            else:
+                low = middle + 1
+        return min(1.0, _tail(k, n, p, upper=False) + _tail(low, n, p, upper=True))
+    low, high = -1, mode
+    while low < high:
+        middle = (low + high + 1) // 2
+        if _log_pmf(middle, n, p) <= observed:
+            low = middle
+        else:
+            high = middle - 1
+    return min(1.0, _tail(k, n, p, upper=True) + _tail(low, n, p, upper=False))
+
+
+def poisson_change_p_value(
+    previous: int, current: int, *, previous_days: int = 1, current_days: int = 1
+) -> float:
+    """Two-sided p-value of the exact conditional test that two Poisson counts
+    have the same daily rate: with n = previous + current, current ~ Binomial(n,
+    current_days / (previous_days + current_days)) under that hypothesis. Twelve
+    months against the twelve before differ by a day in a leap year, one month
+    against the one before by up to three: the days, not the months, weigh."""
+    share = current_days / (previous_days + current_days)
+    return binomial_two_sided_p_value(current, previous + current, share)
 
 
 def add_months(month: datetime.date, count: int) -> datetime.date:
@@ -152,6 +196,8 @@ def trend_rows(*, user: User, filters: dict, periods: Periods) -> list[TrendRow]
     (smallest p-value, then the largest change)."""
     current_from, current_to = periods.current
     previous_from, previous_to = periods.previous
+    current_days = (current_to - current_from).days + 1
+    previous_days = (previous_to - previous_from).days + 1
     rows = []
     for kind, label, parameter, model in TREND_DIMENSIONS:
         counts = [
@@ -175,7 +221,9 @@ def trend_rows(*, user: User, filters: dict, periods: Periods) -> list[TrendRow]
                     label=labels.get(value, value),
                     previous=before,
                     current=now,
-                    p_value=poisson_change_p_value(before, now),
+                    p_value=poisson_change_p_value(
+                        before, now, previous_days=previous_days, current_days=current_days
+                    ),
                     search={
                         **_value_search(kind, parameter, value),
                         "date_from": current_from.isoformat(),

@@ -3,6 +3,7 @@ import html
 import io
 import math
 import re
+from fractions import Fraction
 
 import openpyxl
 import pytest
@@ -12,7 +13,7 @@ from accounts.models import AuditEvent
 from seizures.search.query import case_search
 from seizures.statistics.trends import (
     Periods,
-    binomial_lower_tail,
+    binomial_two_sided_p_value,
     last_full_month,
     poisson_change_p_value,
 )
@@ -47,10 +48,43 @@ def test_a_small_change_is_not_significant_and_a_real_shift_is():
     assert poisson_change_p_value(100, 120) > 0.05  # a 20 % rise on small numbers
 
 
-@pytest.mark.parametrize(("k", "n"), [(700, 1500), (740, 1500), (4800, 10000), (10, 2000)])
-def test_the_log_space_tail_agrees_with_the_exact_sum(k, n):
-    exact = sum(math.comb(n, i) for i in range(k + 1)) / (1 << n)
-    assert binomial_lower_tail(k, n) == pytest.approx(exact, rel=1e-9, abs=1e-300)
+def _exact_two_sided(k: int, n: int, p: Fraction) -> float:
+    """The definition, in exact fractions: the probability of every outcome no
+    more likely than k."""
+    pmf = [math.comb(n, i) * p**i * (1 - p) ** (n - i) for i in range(n + 1)]
+    return float(sum(q for q in pmf if q <= pmf[k]))
+
+
+@pytest.mark.parametrize(
+    ("k", "n", "p"),
+    [
+        (700, 1500, Fraction(1, 2)),
+        (740, 1500, Fraction(1, 2)),
+        (10, 300, Fraction(1, 2)),
+        (31, 59, Fraction(31, 59)),  # March against February, both as likely
+        (10, 40, Fraction(31, 59)),
+        (35, 40, Fraction(366, 731)),
+        (0, 12, Fraction(28, 59)),
+        (12, 12, Fraction(28, 59)),
+    ],
+)
+def test_the_p_value_agrees_with_its_definition(k, n, p):
+    assert binomial_two_sided_p_value(k, n, float(p)) == pytest.approx(
+        min(1.0, _exact_two_sided(k, n, p)), rel=1e-9, abs=1e-300
+    )
+
+
+def test_a_large_total_in_the_tail_agrees_with_the_exact_sum():
+    n, k = 10_000, 4_800
+    lower = sum(math.comb(n, i) for i in range(k + 1)) / (1 << n)
+    assert binomial_two_sided_p_value(k, n) == pytest.approx(2 * lower, rel=1e-9)
+
+
+def test_periods_of_unequal_days_are_weighed_by_their_days():
+    # 28 days of February against 31 of March at one case a day: no change.
+    assert poisson_change_p_value(2800, 3100, previous_days=28, current_days=31) > 0.05
+    # As if both were as long, the same counts would look like a rise.
+    assert poisson_change_p_value(2800, 3100) < 0.001
 
 
 def test_periods_are_whole_months_of_equal_length():
@@ -186,3 +220,10 @@ def test_a_trend_row_starts_a_risk_indicator_on_its_value_without_the_period(
     # Officers do not build indicators: no link for them.
     page = as_user(officer).get(URL, {"end": "2025-06", "months": "1"}).content.decode()
     assert "/cases/indicators/new/" not in page
+
+
+@pytest.mark.parametrize("period", [{"end": "9999-12"}, {"end": "0001-01", "months": "60"}])
+def test_a_month_off_the_calendar_is_refused_with_a_message(as_user, analyst, period):
+    response = as_user(analyst).get(URL, period)
+    assert response.status_code == 200
+    assert "Choose a month between 1950 and next year." in response.content.decode()
