@@ -736,6 +736,7 @@ def _upload_path(instance, filename):
 # A check reports progress every few hundred rows; reading even the largest file
 # allowed takes a minute or two. Ten minutes without a sign means no worker.
 UPLOAD_CHECK_STALLED_AFTER = timedelta(minutes=10)
+UPLOAD_MAX_ATTEMPTS = 3
 
 
 class Upload(models.Model):
@@ -785,6 +786,9 @@ class Upload(models.Model):
     checked_at = models.DateTimeField(null=True, blank=True)
     # The last sign of life of the worker checking the file (see imports/service.py).
     progress_at = models.DateTimeField(null=True, blank=True)
+    # How many times a worker took up the current check or import: a file that
+    # kills its worker is redelivered, but not for ever (UPLOAD_MAX_ATTEMPTS).
+    attempts = models.PositiveSmallIntegerField(default=0)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 

@@ -60,10 +60,10 @@ def build_extract(user_id: int | None = None):
 # service only works on an upload in the matching state and writes all or nothing.
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def check_upload(upload_id: int):
-    from .imports.service import upload_check, upload_fail
-    from .models import Upload
+    from .imports.service import upload_check, upload_fail, upload_take_up
+    from .models import UploadStatus
 
-    upload = Upload.objects.filter(pk=upload_id).select_related("user", "administration").first()
+    upload = upload_take_up(upload_id=upload_id, status=UploadStatus.CHECKING)
     if upload is None:
         return
     try:
@@ -77,9 +77,9 @@ def check_upload(upload_id: int):
 # service only works on an upload in the matching state and writes all or nothing.
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_upload(upload_id: int):
-    from .imports.service import upload_import
-    from .models import Upload
+    from .imports.service import upload_import, upload_take_up
+    from .models import UploadStatus
 
-    upload = Upload.objects.filter(pk=upload_id).select_related("user", "administration").first()
+    upload = upload_take_up(upload_id=upload_id, status=UploadStatus.IMPORTING)
     if upload is not None:
         upload_import(upload=upload)

@@ -24,7 +24,7 @@ from accounts.models import ApiKey, AuditAction, AuditOutcome, Role, User
 from accounts.services import audit_event_create
 
 from .. import tasks
-from ..models import CaseSource, Upload, UploadExisting, UploadStatus
+from ..models import UPLOAD_MAX_ATTEMPTS, CaseSource, Upload, UploadExisting, UploadStatus
 from ..services.cases import cases_save_many
 from . import snapshot
 from .columns import Vocabularies
@@ -118,6 +118,8 @@ def _progress(upload: Upload):
 
 
 def _read_and_validate(upload: Upload, path: Path, *, skip_existing: bool) -> tuple[str, Parsed]:
+    # A sign of life before the reading, which reports no progress of its own.
+    Upload.objects.filter(pk=upload.pk).update(progress_at=timezone.now())
     kind, workbook = open_upload(path, upload.original_name)
     try:
         vocabularies = Vocabularies()
@@ -147,11 +149,51 @@ def _read_and_validate(upload: Upload, path: Path, *, skip_existing: bool) -> tu
     return kind, parsed
 
 
+def _still(upload: Upload, status: str) -> bool:
+    """Lock the upload (within a transaction) and tell whether it is still in
+    ``status``: a user may have cancelled it, or a retried task finished it,
+    while this worker was busy. The caller then leaves it as it is."""
+    current = Upload.objects.select_for_update().only("status").get(pk=upload.pk)
+    return current.status == status
+
+
 def _refuse(upload: Upload, message: str) -> Upload:
-    upload.status, upload.message = UploadStatus.FAILED, message
-    upload.finished_at = timezone.now()
-    upload.save(update_fields=["status", "message", "finished_at"])
+    with transaction.atomic():
+        if not _still(upload, upload.status):
+            return upload
+        upload.status, upload.message = UploadStatus.FAILED, message
+        upload.finished_at = timezone.now()
+        upload.save(update_fields=["status", "message", "finished_at"])
     _audit(AuditAction.UPLOAD_FAILED, upload=upload, outcome=AuditOutcome.FAILURE, reason=message)
+    return upload
+
+
+def upload_take_up(*, upload_id: int, status: str) -> Upload | None:
+    """A worker takes up an upload in ``status`` (checking or importing): count
+    the attempt; past UPLOAD_MAX_ATTEMPTS (the file killed its worker each time
+    and the task was delivered again) fail it instead. None: nothing to do."""
+    with transaction.atomic():
+        upload = (
+            Upload.objects.select_for_update()
+            .select_related("user", "administration")
+            .filter(pk=upload_id)
+            .first()
+        )
+        if upload is None or upload.status != status:
+            return None
+        upload.attempts += 1
+        upload.save(update_fields=["attempts"])
+    if upload.attempts > UPLOAD_MAX_ATTEMPTS:
+        with translation.override(upload.user.language):
+            _refuse(
+                upload,
+                _(
+                    "The file stopped the worker processing it %(count)s times and was "
+                    "not processed. Nothing was written. Please contact your administrator."
+                )
+                % {"count": UPLOAD_MAX_ATTEMPTS},
+            )
+        return None
     return upload
 
 
@@ -166,24 +208,27 @@ def upload_check(*, upload: Upload) -> Upload:
         except FileRefused as refused:
             return _refuse(upload, refused.message)
         errors = [error.as_dict() for error in all_errors(parsed)]
-        upload.summary = parsed.summary
-        upload.errors, upload.error_count = errors, len(errors)
-        upload.rows_done = upload.rows_total
-        upload.checked_at = timezone.now()
-        if errors:
-            upload.status = UploadStatus.INVALID
-            content = error_workbook_build(path=path, kind=kind, errors=errors)
-            stem = Path(upload.original_name).stem[:80]
-            upload.error_file.save(
-                _("%(name)s-errors.xlsx") % {"name": stem}, ContentFile(content), save=False
-            )
-        else:
-            upload.status = UploadStatus.AWAITING
-            groups = [group for group in parsed.cases.values() if group.data is not None]
-            upload.validated.save(
-                "validated.json.gz", ContentFile(snapshot.dump(groups)), save=False
-            )
-    upload.save()
+        content = error_workbook_build(path=path, kind=kind, errors=errors) if errors else None
+        with transaction.atomic():
+            if not _still(upload, UploadStatus.CHECKING):
+                return upload  # cancelled meanwhile: it stays cancelled
+            upload.summary = parsed.summary
+            upload.errors, upload.error_count = errors, len(errors)
+            upload.rows_done = upload.rows_total
+            upload.checked_at = timezone.now()
+            if errors:
+                upload.status = UploadStatus.INVALID
+                stem = Path(upload.original_name).stem[:80]
+                upload.error_file.save(
+                    _("%(name)s-errors.xlsx") % {"name": stem}, ContentFile(content), save=False
+                )
+            else:
+                upload.status = UploadStatus.AWAITING
+                groups = [group for group in parsed.cases.values() if group.data is not None]
+                upload.validated.save(
+                    "validated.json.gz", ContentFile(snapshot.dump(groups)), save=False
+                )
+            upload.save()
     return upload
 
 
@@ -220,8 +265,8 @@ def upload_confirm(
         raise PermissionDenied(_("This upload cannot be imported in its current state."))
     upload.existing = UploadExisting(existing)
     upload.status, upload.message = UploadStatus.IMPORTING, ""
-    upload.confirmed_at = timezone.now()
-    upload.save(update_fields=["existing", "status", "message", "confirmed_at"])
+    upload.confirmed_at, upload.attempts = timezone.now(), 0
+    upload.save(update_fields=["existing", "status", "message", "confirmed_at", "attempts"])
     _audit(AuditAction.UPLOAD_CONFIRMED, upload=upload, request=request, existing=existing)
     tasks.import_upload.delay_on_commit(upload.pk)
     return upload
@@ -251,7 +296,8 @@ def upload_check_retry(*, upload: Upload, user: User, request: HttpRequest | Non
     if not upload.check_stalled:
         raise PermissionDenied(_("This upload is not waiting for a stalled check."))
     upload.rows_done, upload.message, upload.progress_at = 0, "", timezone.now()
-    upload.save(update_fields=["rows_done", "message", "progress_at"])
+    upload.attempts = 0
+    upload.save(update_fields=["rows_done", "message", "progress_at", "attempts"])
     _audit(
         AuditAction.UPLOAD_FAILED,
         upload=upload,
@@ -297,22 +343,27 @@ def upload_import(*, upload: Upload) -> Upload:
                 if group.data is not None
             ]
         try:
-            created, updated = cases_save_many(
-                user=user, items=items, source=source, details={"upload": upload.pk}
-            )
+            # The cases and the upload's "done" commit together: a worker lost
+            # after the commit finds the upload done when the task comes again.
+            with transaction.atomic():
+                if not _still(upload, UploadStatus.IMPORTING):
+                    return upload
+                created, updated = cases_save_many(
+                    user=user, items=items, source=source, details={"upload": upload.pk}
+                )
+                upload.status, upload.finished_at = UploadStatus.DONE, timezone.now()
+                upload.rows_done = upload.rows_total
+                upload.result = {
+                    "created": [case.reference for case in created],
+                    "updated": [case.reference for case in updated],
+                }
+                upload.save()
         except Exception:
             upload.status = UploadStatus.FAILED
             upload.message = _("The import failed and nothing was written. You can try again.")
             upload.save(update_fields=["status", "message"])
             _audit(AuditAction.UPLOAD_FAILED, upload=upload, outcome=AuditOutcome.FAILURE)
             raise
-    upload.status, upload.finished_at = UploadStatus.DONE, timezone.now()
-    upload.rows_done = upload.rows_total
-    upload.result = {
-        "created": [case.reference for case in created],
-        "updated": [case.reference for case in updated],
-    }
-    upload.save()
     _audit(
         AuditAction.UPLOAD_IMPORTED,
         upload=upload,

@@ -924,3 +924,67 @@ def test_a_sheet_that_does_not_start_in_column_a_is_read_with_the_right_cells(
     assert [(e["row"], e["index"], e["column"]) for e in upload.errors] == [
         (3, 2, "Date of seizure")
     ]
+
+
+def test_a_check_cancelled_while_it_ran_stays_cancelled(
+    national_admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    from seizures import tasks
+
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks)
+    real = service._read_and_validate
+
+    def cancelled_meanwhile(upload, path, **kwargs):
+        result = real(upload, path, **kwargs)
+        # The user cancelled it while it looked stalled (the file was slow to read).
+        Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.CANCELLED)
+        return result
+
+    monkeypatch.setattr(service, "_read_and_validate", cancelled_meanwhile)
+    tasks.check_upload(upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.CANCELLED
+    assert not upload.validated and not upload.summary
+    assert not service.upload_can_confirm(upload)
+
+
+def test_a_file_that_kills_its_worker_each_time_fails_after_three_attempts(
+    national_admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    from seizures import tasks
+
+    upload = _stalled_upload(national_admin, django_capture_on_commit_callbacks)
+    # Each delivery dies before the check ends: the upload stays "checking".
+    monkeypatch.setattr(service, "upload_check", lambda upload: upload)
+    for attempt in (1, 2, 3):
+        tasks.check_upload(upload.pk)
+        upload.refresh_from_db()
+        assert upload.status == UploadStatus.CHECKING and upload.attempts == attempt
+    tasks.check_upload(upload.pk)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.FAILED
+    assert "stopped the worker processing it 3 times" in upload.message
+    assert AuditEvent.objects.filter(action=AuditAction.UPLOAD_FAILED).exists()
+
+
+def test_an_import_lost_after_writing_its_cases_but_before_it_was_done_wrote_nothing(
+    national_admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    upload = upload_file(
+        national_admin, filled_template(case_rows(3, 1)), django_capture_on_commit_callbacks
+    )
+    real = service.cases_save_many
+
+    def lost_after_writing(**kwargs):
+        real(**kwargs)
+        raise ConnectionError("the database connection was lost")
+
+    monkeypatch.setattr(service, "cases_save_many", lost_after_writing)
+    with pytest.raises(ConnectionError):
+        confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.FAILED and not Case.objects.exists()
+    monkeypatch.setattr(service, "cases_save_many", real)
+    confirm(upload, national_admin, django_capture_on_commit_callbacks)
+    assert upload.status == UploadStatus.DONE and Case.objects.count() == 3
+    assert len(upload.result["created"]) == 3
