@@ -67,6 +67,7 @@ def logged_in_client(user) -> Client:
 def parts(analyst, query: str) -> dict:
     filters = indicator_search_form(query).cleaned_data
     params = QueryDict(query)
+    request = profiles.PanelRequest(user=analyst, filters=filters, query=params)
     return {
         "cases per month": lambda: profiles.months_panel(
             user=analyst, filters=filters, query=params
@@ -78,10 +79,8 @@ def parts(analyst, query: str) -> dict:
             )
             for name, *_rest in profiles.METHODS
         },
-        "departures": lambda: profiles.country_panel(
-            user=analyst, filters=filters, query=params, role="departure", title=""
-        ),
-        "routes": lambda: profiles.route_panel(user=analyst, filters=filters, query=params),
+        "departures": lambda: profiles.country_panel(request, role="departure", title=""),
+        "routes": lambda: profiles.route_panel(request),
     }
 
 

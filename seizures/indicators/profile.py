@@ -11,7 +11,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, F, Sum
+from django.db.models import Sum
 from django.http import QueryDict
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -19,7 +19,6 @@ from django.utils.translation import gettext_lazy as _
 from accounts.models import User
 
 from ..models import (
-    Case,
     CaseStatus,
     CommodityLine,
     ConcealmentMethod,
@@ -29,7 +28,7 @@ from ..models import (
 )
 from ..search.query import case_search
 from ..statistics.panels import Panel, PanelRequest, country_panel, route_panel, search_link
-from ..statistics.queries import cases_by_month
+from ..statistics.queries import cases_by_month, dimension_counts
 
 TOP = 10
 THOUSANDTHS = Decimal("0.001")  # grams, millilitres: enough for a seizure
@@ -174,28 +173,18 @@ def typical_quantities(*, user: User, filters: dict) -> list[QuantityRow]:
 
 def method_panel(*, user: User, filters: dict, query: QueryDict, name: str, total: int) -> Panel:
     """The most frequent methods among the validated matching cases, each case
-    counted once per method it names."""
-    _name, model, relation, search_filter = next(entry for entry in METHODS if entry[0] == name)
-    cases = _validated(user, filters)
-    if relation == "concealment_methods":
-        through = Case.concealment_methods.through.objects.filter(case__in=cases.values("pk"))
-        counts = through.values(method=F("concealmentmethod")).annotate(
-            n=Count("case", distinct=True)
-        )
-    else:
-        counts = cases.values(method=F(relation)).annotate(n=Count("pk"))
-    counts = counts.order_by("-n", "method")[:TOP]
-    labels = {entry.pk: str(entry) for entry in model.objects.all()}
+    counted once per method it names (from the summary tables when the filters
+    map onto them, as the statistics page counts)."""
+    _name, model, _relation, search_filter = next(entry for entry in METHODS if entry[0] == name)
+    labels = {str(entry.pk): str(entry) for entry in model.objects.all()}
     panel = Panel(
         name=name,
         title=str(METHOD_TITLES[name]),
         headings=[capfirst(str(model._meta.verbose_name)), str(_("Cases")), str(SHARE_HEADING)],
     )
-    for row in counts:
-        panel.rows.append(
-            [labels.get(row["method"], str(row["method"])), row["n"], _share(row["n"], total)]
-        )
-        panel.links.append(search_link(query, **{search_filter: str(row["method"])}))
+    for method, count in dimension_counts(user=user, filters=filters, kind=name, limit=TOP):
+        panel.rows.append([labels.get(method, method), count, _share(count, total)])
+        panel.links.append(search_link(query, **{search_filter: method}))
     return panel
 
 
