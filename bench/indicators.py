@@ -11,6 +11,7 @@ is the median of --runs. The breakdown times each part of the profile alone.
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -46,14 +47,11 @@ def timed(function, runs):
         started = time.perf_counter()
         function()
         timings.append((time.perf_counter() - started) * 1000)
-    # Not statistics.median: bench/statistics.py, first on the path, shadows the module.
-    timings.sort()
-    middle = len(timings) // 2
-    return timings[middle] if len(timings) % 2 else (timings[middle - 1] + timings[middle]) / 2
+    return statistics.median(timings)
 
 
 def logged_in_client(user) -> Client:
-    """A session as after both factors (as bench/statistics.py; scripts here are
+    """A session as after both factors (as bench/statistics_pages.py; scripts here are
     run as files, so one cannot import the other)."""
     client = Client()
     client.force_login(user)

@@ -19,6 +19,7 @@ import argparse
 import json
 import os
 import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -257,10 +258,7 @@ def main():
 
 
 def _median(values: list[float]) -> float:
-    # Not statistics.median: bench/statistics.py shadows the standard module here.
-    ordered = sorted(values)
-    middle = len(ordered) // 2
-    return ordered[middle] if len(ordered) % 2 else (ordered[middle - 1] + ordered[middle]) / 2
+    return statistics.median(values)
 
 
 if __name__ == "__main__":

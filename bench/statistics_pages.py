@@ -3,7 +3,7 @@ PostgreSQL, on a database made by `seed_demo --cases N` (which also fills the
 summaries; after migrating an older database, run `rebuild_statistics`).
 
     DATABASE_URL=postgres://postgres@127.0.0.1:5432/cen_stats_bench \\
-        .venv/bin/python -u bench/statistics.py --runs 5 [--rebuild]
+        .venv/bin/python -u bench/statistics_pages.py --runs 5 [--rebuild]
 
 Times are server-side: the whole page through Django's test client (every
 panel's queries, labels, the template), logged in as an analyst. Each figure is
@@ -13,6 +13,7 @@ the median of --runs; the breakdown times each panel's numbers alone.
 
 import argparse
 import os
+import statistics
 import sys
 import time
 from pathlib import Path
@@ -47,8 +48,7 @@ def timed(function, runs):
         started = time.perf_counter()
         function()
         timings.append((time.perf_counter() - started) * 1000)
-    # The median by hand: ``import statistics`` would find this very file.
-    return sorted(timings)[len(timings) // 2]
+    return statistics.median(timings)
 
 
 def logged_in_client(user) -> Client:
