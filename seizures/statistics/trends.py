@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from accounts.models import User
@@ -241,8 +242,7 @@ TABLE_HEADINGS = [
     _("Value"),
     _("Previous period"),
     _("This period"),
-    # Translators: the difference between the two periods' counts.
-    _("Change"),
+    pgettext_lazy("difference between two counts", "Change"),
     _("p-value"),
     _("Significant"),
 ]
