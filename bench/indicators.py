@@ -10,56 +10,20 @@ is the median of --runs. The breakdown times each part of the profile alone.
 """
 
 import argparse
-import os
-import statistics
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cen_suite.settings")
-os.environ.setdefault("DEBUG", "1")
+from benchkit import logged_in_client, timed  # sets Django up, before the imports below
 
-import django  # noqa: E402
+# isort: split
+from django.conf import settings
+from django.db import transaction
+from django.http import QueryDict
+from django.urls import reverse
 
-django.setup()
-
-from django.conf import settings  # noqa: E402
-from django.db import transaction  # noqa: E402
-from django.http import QueryDict  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
-
-from accounts.models import Role, User  # noqa: E402
-from accounts.services import SESSION_AUTH_TIME, SESSION_LAST_SEEN  # noqa: E402
-from seizures.indicators import profile as profiles  # noqa: E402
-from seizures.indicators.filters import indicator_search_form  # noqa: E402
-from seizures.indicators.services import risk_indicator_create  # noqa: E402
-from seizures.models import Case, CommodityType, ConcealmentMethod, TransportMode  # noqa: E402
-
-
-def timed(function, runs):
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
-
-
-def logged_in_client(user) -> Client:
-    """A session as after both factors (as bench/statistics_pages.py; scripts here are
-    run as files, so one cannot import the other)."""
-    client = Client()
-    client.force_login(user)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.filter(user=user).first().persistent_id
-    session[SESSION_AUTH_TIME] = session[SESSION_LAST_SEEN] = time.time()
-    session.save()
-    return client
+from accounts.models import Role, User
+from seizures.indicators import profile as profiles
+from seizures.indicators.filters import indicator_search_form
+from seizures.indicators.services import risk_indicator_create
+from seizures.models import Case, CommodityType, ConcealmentMethod, TransportMode
 
 
 def parts(analyst, query: str) -> dict:

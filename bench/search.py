@@ -9,46 +9,27 @@ as the view does (no HTTP, no template). Each figure is the median of --runs.
 """
 
 import argparse
-import os
 import random
-import statistics
-import sys
-import time
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cen_suite.settings")
-os.environ.setdefault("DEBUG", "1")
+from benchkit import timed  # sets Django up, before the imports below
 
-import django  # noqa: E402
+# isort: split
+from django.db import connection
+from django.db.models.functions import ExtractYear
+from django.http import QueryDict
 
-django.setup()
-
-from django.db import connection  # noqa: E402
-from django.db.models.functions import ExtractYear  # noqa: E402
-from django.http import QueryDict  # noqa: E402
-
-from accounts.models import Role, User  # noqa: E402
-from seizures.models import Case, CommodityType, Photo  # noqa: E402
-from seizures.search import facets  # noqa: E402
-from seizures.search.facets import case_facets  # noqa: E402
-from seizures.search.forms import CaseSearchForm  # noqa: E402
-from seizures.search.pagination import bounded_count, keyset_page  # noqa: E402
-from seizures.search.photos import similar_photos  # noqa: E402
-from seizures.search.query import SORT_FIELDS, case_search  # noqa: E402
-from seizures.selectors import photo_list  # noqa: E402
+from accounts.models import Role, User
+from seizures.models import Case, CommodityType, Photo
+from seizures.search import facets
+from seizures.search.facets import case_facets
+from seizures.search.forms import CaseSearchForm
+from seizures.search.pagination import bounded_count, keyset_page
+from seizures.search.photos import similar_photos
+from seizures.search.query import SORT_FIELDS, case_search
+from seizures.selectors import photo_list
 
 RARE_WORD = "zanzibarite"
-
-
-def timed(function, runs):
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return statistics.median(timings)
 
 
 def search(user, query):

@@ -12,47 +12,19 @@ client, and the weight of the map's HTML (the inline SVG) on the statistics page
 
 import argparse
 import gzip
-import os
-import sys
-import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-# This folder holds a statistics.py of its own: keep it from hiding the stdlib's.
-sys.path[:] = [entry for entry in sys.path if Path(entry or ".").resolve() != ROOT / "bench"]
-sys.path.insert(0, str(ROOT))
-os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cen_suite.settings")
-os.environ.setdefault("DEBUG", "1")
+from benchkit import logged_in_client, timed  # sets Django up, before the imports below
 
-import django  # noqa: E402
+# isort: split
+from django.conf import settings
+from django.http import QueryDict
+from django.template.loader import render_to_string
+from django.urls import reverse
 
-django.setup()
-
-from statistics import median  # noqa: E402
-
-from django.conf import settings  # noqa: E402
-from django.http import QueryDict  # noqa: E402
-from django.template.loader import render_to_string  # noqa: E402
-from django.test import Client  # noqa: E402
-from django.urls import reverse  # noqa: E402
-from django_otp import DEVICE_ID_SESSION_KEY  # noqa: E402
-from django_otp.plugins.otp_totp.models import TOTPDevice  # noqa: E402
-
-from accounts.models import Role, User  # noqa: E402
-from accounts.services import SESSION_AUTH_TIME, SESSION_LAST_SEEN  # noqa: E402
-from seizures.models import Case, CommodityArea, CommodityType  # noqa: E402
-from seizures.statistics.annual import annual_summary, last_full_year  # noqa: E402
-from seizures.statistics.geography import MAP_ROLES, map_panel, world_geometry  # noqa: E402
-
-
-def timed(function, runs: int) -> float:
-    function()  # warm-up: caches, the geometry file, the planner
-    timings = []
-    for _ in range(runs):
-        started = time.perf_counter()
-        function()
-        timings.append((time.perf_counter() - started) * 1000)
-    return median(timings)
+from accounts.models import Role, User
+from seizures.models import Case, CommodityArea, CommodityType
+from seizures.statistics.annual import annual_summary, last_full_year
+from seizures.statistics.geography import MAP_ROLES, map_panel, world_geometry
 
 
 def main() -> None:
@@ -72,6 +44,7 @@ def main() -> None:
                     user=analyst, filters=filters, query=QueryDict(), role=role
                 ),
                 args.runs,
+                warm_up=True,
             )
             print(f"  {role:12} {milliseconds:8.0f} ms")
 
@@ -90,15 +63,11 @@ def main() -> None:
         )
         print(f"annual summary {year}, {name}: {milliseconds:.0f} ms")
 
-    client = Client()
-    client.force_login(analyst)
-    session = client.session
-    session[DEVICE_ID_SESSION_KEY] = TOTPDevice.objects.filter(user=analyst).first().persistent_id
-    session[SESSION_AUTH_TIME] = session[SESSION_LAST_SEEN] = time.time()
-    session.save()
+    client = logged_in_client(analyst)
     url = reverse("seizures:statistics-annual")
     assert client.get(url).status_code == 200
-    print(f"annual summary page {year}: {timed(lambda: client.get(url), args.runs):.0f} ms")
+    milliseconds = timed(lambda: client.get(url), args.runs, warm_up=True)
+    print(f"annual summary page {year}: {milliseconds:.0f} ms")
 
 
 if __name__ == "__main__":
