@@ -283,16 +283,22 @@ def _open_with_calamine(path: Path) -> Workbook:
         found = _match_header(list(next(raw)), columns, name)
         return Sheet(name, found, _rows(enumerate(raw, start=2), found, limit))
 
+    return _workbook(names, sheet, close=book.close)
+
+
+def _workbook(names: list[str], sheet, *, close) -> Workbook:
+    """The Cases sheet (by name, else the first) and the Offenders sheet if any,
+    each read by ``sheet(name, columns)``; ``close`` the book if either fails."""
     cases_name = _find_sheet(names, SHEET_CASES) or names[0]
     offenders_name = _find_sheet(names, SHEET_OFFENDERS)
     try:
         return Workbook(
             cases=sheet(cases_name, CASE_SHEET_COLUMNS),
             offenders=sheet(offenders_name, OFFENDER_COLUMNS) if offenders_name else None,
-            close=book.close,
+            close=close,
         )
     except Exception:
-        book.close()
+        close()
         raise
 
 
@@ -304,7 +310,6 @@ def _open_with_openpyxl(path: Path) -> Workbook:
     except Exception as error:
         raise refusal_for(error) from None
     names = book.sheetnames
-    cases_name = _find_sheet(names, SHEET_CASES) or names[0]
     limit = settings.UPLOAD_MAX_ROWS
 
     def sheet(name, columns) -> Sheet:
@@ -320,16 +325,7 @@ def _open_with_openpyxl(path: Path) -> Workbook:
         found = _match_header(list(header), columns, name)
         return Sheet(name, found, _rows(enumerate(raw, start=2), found, limit))
 
-    offenders_name = _find_sheet(names, SHEET_OFFENDERS)
-    try:
-        return Workbook(
-            cases=sheet(cases_name, CASE_SHEET_COLUMNS),
-            offenders=sheet(offenders_name, OFFENDER_COLUMNS) if offenders_name else None,
-            close=book.close,
-        )
-    except Exception:
-        book.close()
-        raise
+    return _workbook(names, sheet, close=book.close)
 
 
 def open_csv(path: Path) -> Workbook:
