@@ -8,6 +8,17 @@ document.addEventListener("DOMContentLoaded", () => {
   document.querySelectorAll("[data-print]").forEach((button) => {
     button.addEventListener("click", () => window.print());
   });
+  // A panel's "Table" button shows its numbers in place of its chart, and back.
+  document.querySelectorAll("[data-table-toggle]").forEach((button) => {
+    button.addEventListener("click", () => {
+      const name = button.dataset.tableToggle;
+      document
+        .querySelectorAll(`[data-table="${name}"], [data-chart="${name}"]`)
+        .forEach((element) => element.classList.toggle("d-none"));
+      button.classList.toggle("active");
+      button.setAttribute("aria-pressed", button.classList.contains("active"));
+    });
+  });
   // Forms that change something irreversible ask first.
   document.querySelectorAll("form[data-confirm]").forEach((form) => {
     form.addEventListener("submit", (event) => {

@@ -49,14 +49,5 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-chart]").forEach(draw);
-    document.querySelectorAll("[data-table-toggle]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        const name = button.dataset.tableToggle;
-        document.querySelectorAll('[data-table="' + name + '"], [data-chart="' + name + '"]')
-          .forEach(function (element) { element.classList.toggle("d-none"); });
-        button.classList.toggle("active");
-        button.setAttribute("aria-pressed", button.classList.contains("active"));
-      });
-    });
   });
 })();

@@ -57,20 +57,5 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     document.querySelectorAll("[data-chart]").forEach(draw);
-    document.querySelectorAll("[data-table-toggle]").forEach(function (button) {
-      button.addEventListener("click", function () {
-        const name = button.dataset.tableToggle;
-        const table = document.querySelector('[data-table="' + name + '"]');
-        const chart = document.querySelector('[data-chart="' + name + '"]');
-        if (table) {
-          table.classList.toggle("d-none");
-        }
-        if (chart) {
-          chart.classList.toggle("d-none");
-        }
-        button.classList.toggle("active");
-        button.setAttribute("aria-pressed", button.classList.contains("active"));
-      });
-    });
   });
 })();
