@@ -8,8 +8,8 @@ from accounts.models import Administration, Role
 from seizures.models import RiskIndicator
 
 from ..factories import TOTPDeviceFactory, UserFactory
+from .cases import validated_case
 from .test_case_journey import log_in
-from .test_search_journey import _case
 
 pytestmark = pytest.mark.e2e
 
@@ -20,9 +20,9 @@ def test_analyst_makes_a_shared_risk_indicator_from_the_statistics(page):
     admin = UserFactory(administration=france, role=Role.NATIONAL_ADMIN)
     analyst = UserFactory(administration=france, role=Role.ANALYST, full_name="Anaïs")
     TOTPDeviceFactory(user=analyst)
-    _case(officer, admin, "COCAINE", datetime.date(2026, 2, 1))
-    _case(officer, admin, "COCAINE", datetime.date(2026, 4, 1))
-    _case(officer, admin, "HEROIN", datetime.date(2026, 4, 1))
+    validated_case(officer, admin, datetime.date(2026, 2, 1), commodity="COCAINE")
+    validated_case(officer, admin, datetime.date(2026, 4, 1), commodity="COCAINE")
+    validated_case(officer, admin, datetime.date(2026, 4, 1), commodity="HEROIN")
 
     log_in(page, analyst)
     page.get_by_role("link", name="Statistics").click()

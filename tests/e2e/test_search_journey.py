@@ -1,55 +1,18 @@
 import datetime
 import io
 import re
-from decimal import Decimal
 
 import pytest
 from openpyxl import load_workbook
 from playwright.sync_api import expect
 
 from accounts.models import Administration, Role
-from seizures import services
-from seizures.models import CommodityType, DetectionMethod, TransportMode, Unit
-from seizures.photos import photo_sanitise
-from seizures.validation import CaseData
 
 from ..factories import TOTPDeviceFactory, UserFactory
-from ..seizures.conftest import upload
-from ..seizures.test_photo_search import picture
+from .cases import validated_case
 from .test_case_journey import log_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _case(officer, admin, commodity, when, photo_seed=None):
-    data = CaseData(
-        fields={
-            "seizure_date": when,
-            "country": officer.administration.country,
-            "transport_mode": TransportMode.objects.first(),
-            "detection_method": DetectionMethod.objects.first(),
-        },
-        lines=[
-            {
-                "commodity_type": CommodityType.objects.get(code=commodity),
-                "quantity": Decimal("25"),
-                "unit": Unit.objects.get(code="KG"),
-            }
-        ],
-        legs=[],
-        offenders=[],
-    )
-    case = services.case_create(user=officer, data=data)
-    if photo_seed is not None:
-        services.photo_add(
-            user=officer,
-            case=case,
-            clean_image=photo_sanitise(upload(picture(photo_seed))),
-            kind="concealment",
-        )
-    services.case_submit(user=officer, case=case)
-    services.case_validate(user=admin, case=case)
-    return case
 
 
 def test_analyst_searches_narrows_finds_similar_photos_and_exports(page):
@@ -58,9 +21,13 @@ def test_analyst_searches_narrows_finds_similar_photos_and_exports(page):
     admin = UserFactory(administration=france, role=Role.NATIONAL_ADMIN)
     analyst = UserFactory(administration=france, role=Role.ANALYST, full_name="Anaïs")
     TOTPDeviceFactory(user=analyst)
-    first = _case(officer, admin, "COCAINE", datetime.date(2026, 2, 1), photo_seed=1)
-    second = _case(officer, admin, "COCAINE", datetime.date(2026, 3, 1), photo_seed=1)
-    _case(officer, admin, "HEROIN", datetime.date(2026, 4, 1))
+    first = validated_case(
+        officer, admin, datetime.date(2026, 2, 1), commodity="COCAINE", photo_seed=1
+    )
+    second = validated_case(
+        officer, admin, datetime.date(2026, 3, 1), commodity="COCAINE", photo_seed=1
+    )
+    validated_case(officer, admin, datetime.date(2026, 4, 1), commodity="HEROIN")
 
     log_in(page, analyst)
     page.get_by_role("link", name="Search").click()

@@ -1,43 +1,16 @@
 import datetime
 import re
-from decimal import Decimal
 
 import pytest
 from playwright.sync_api import expect
 
 from accounts.models import Administration, Role
-from seizures import services
-from seizures.models import CommodityType, DetectionMethod, TransportMode, Unit
-from seizures.validation import CaseData
 
 from ..factories import TOTPDeviceFactory, UserFactory
+from .cases import validated_case
 from .test_case_journey import log_in
 
 pytestmark = pytest.mark.e2e
-
-
-def _validated_case(officer, admin, when, legs, commodity="COCAINE"):
-    data = CaseData(
-        fields={
-            "seizure_date": when,
-            "country": officer.administration.country,
-            "transport_mode": TransportMode.objects.first(),
-            "detection_method": DetectionMethod.objects.first(),
-        },
-        lines=[
-            {
-                "commodity_type": CommodityType.objects.get(code=commodity),
-                "quantity": Decimal("25"),
-                "unit": Unit.objects.get(code="KG"),
-            }
-        ],
-        legs=[{"kind": kind, "country": country, "place": ""} for kind, country in legs],
-        offenders=[],
-    )
-    case = services.case_create(user=officer, data=data)
-    services.case_submit(user=officer, case=case)
-    services.case_validate(user=admin, case=case)
-    return case
 
 
 def test_analyst_reads_statistics_follows_a_route_and_the_trends(page):
@@ -47,9 +20,9 @@ def test_analyst_reads_statistics_follows_a_route_and_the_trends(page):
     analyst = UserFactory(administration=france, role=Role.ANALYST)
     TOTPDeviceFactory(user=analyst)
     may = datetime.date(2025, 5, 10)
-    _validated_case(officer, admin, may, [("departure", "EC"), ("destination", "FR")])
-    _validated_case(officer, admin, may, [("departure", "EC"), ("destination", "ES")])
-    _validated_case(officer, admin, may, [("departure", "CO"), ("destination", "FR")])
+    validated_case(officer, admin, may, legs=[("departure", "EC"), ("destination", "FR")])
+    validated_case(officer, admin, may, legs=[("departure", "EC"), ("destination", "ES")])
+    validated_case(officer, admin, may, legs=[("departure", "CO"), ("destination", "FR")])
 
     log_in(page, analyst)
     page.get_by_role("link", name="Statistics").click()
@@ -89,12 +62,12 @@ def test_analyst_maps_departure_countries_of_a_commodity_and_opens_the_search(pa
         ("COCAINE", "CO", 14),
         ("HEROIN", "BR", 20),  # another commodity: filtered out
     ]:
-        _validated_case(
+        validated_case(
             officer,
             admin,
             datetime.date(2026, 1, day),
-            [("departure", departure), ("destination", "FR")],
-            commodity,
+            commodity=commodity,
+            legs=[("departure", departure), ("destination", "FR")],
         )
 
     log_in(page, analyst)
