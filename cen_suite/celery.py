@@ -32,6 +32,10 @@ app.conf.beat_schedule = {
         "task": "seizures.tasks.purge_exports",
         "schedule": crontab(hour=4, minute=0),
     },
+    "sweep-orphan-photo-files": {
+        "task": "seizures.tasks.sweep_photo_files",
+        "schedule": crontab(hour=4, minute=30),
+    },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",
         "schedule": crontab(hour=3, minute=30),

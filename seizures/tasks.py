@@ -27,6 +27,13 @@ def run_export(export_id: int):
 
 
 @shared_task
+def sweep_photo_files():
+    from .services import photo_files_sweep
+
+    return photo_files_sweep()
+
+
+@shared_task
 def purge_exports():
     from .services import exports_purge
 

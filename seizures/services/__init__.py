@@ -23,6 +23,7 @@ from .cases import (
     cases_save_many,
     photo_add,
     photo_delete,
+    photo_files_sweep,
     photo_thumbnail_make,
     vocabulary_entry_save,
 )
@@ -74,6 +75,7 @@ __all__ = [
     "extract_request",
     "photo_add",
     "photo_delete",
+    "photo_files_sweep",
     "photo_thumbnail_make",
     "saved_search_delete",
     "saved_search_save",

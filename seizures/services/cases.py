@@ -1,6 +1,8 @@
 """Writes for the global CEN. Each is atomic, records the case history and the
 audit log, and queues its background work on commit."""
 
+from datetime import timedelta
+
 from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -387,6 +389,37 @@ def photo_delete(*, user: User, photo: Photo, request: HttpRequest | None = None
         details={"photo_deleted": photo_id},
     )
     transaction.on_commit(lambda: [storage.delete(name) for name in names if name])
+
+
+# A photo's file is stored before its row is committed: when that transaction
+# rolls back (a later error, a lost connection) the file stays, with no row.
+ORPHAN_FILES_KEPT = timedelta(days=1)  # never a file whose transaction may still run
+PHOTO_FOLDERS = ("photos", "thumbnails")
+
+
+def photo_files_sweep(*, now=None) -> int:
+    """Delete the photo and thumbnail files that no photo refers to, once they
+    are a day old (beat, daily); returns how many were deleted."""
+    now = now or timezone.now()
+    storage = Photo._meta.get_field("image").storage
+    deleted = 0
+    for folder in PHOTO_FOLDERS:
+        try:
+            _folders, files = storage.listdir(folder)
+        except FileNotFoundError:
+            continue
+        names = [f"{folder}/{name}" for name in files]
+        for start in range(0, len(names), 1000):
+            batch = names[start : start + 1000]
+            used = set(Photo.objects.filter(image__in=batch).values_list("image", flat=True))
+            used |= set(
+                Photo.objects.filter(thumbnail__in=batch).values_list("thumbnail", flat=True)
+            )
+            for name in batch:
+                if name not in used and now - storage.get_modified_time(name) > ORPHAN_FILES_KEPT:
+                    storage.delete(name)
+                    deleted += 1
+    return deleted
 
 
 def photo_thumbnail_make(*, photo: Photo) -> None:

@@ -111,3 +111,48 @@ def test_hostile_photo_in_the_form_stores_nothing(as_user, officer, vocab):
     response = as_user(officer).post(reverse("seizures:case-create"), data)
     assert response.status_code == 200
     assert not Case.objects.exists() and not Photo.objects.exists()
+
+
+def test_photo_files_whose_transaction_rolled_back_are_swept_after_a_day(
+    settings, tmp_path, officer, make_case
+):
+    import os
+    import time
+
+    from django.db import transaction
+
+    from seizures import services
+    from seizures.models import Photo
+
+    settings.MEDIA_ROOT = tmp_path
+    case = make_case(officer)
+
+    def add_photo(seed):
+        image = photo_sanitise(upload(jpeg_bytes(color=(seed, 30, 30))))
+        return services.photo_add(user=officer, case=case, clean_image=image, kind="seizure")
+
+    def files():
+        return {f"photos/{name}" for name in os.listdir(tmp_path / "photos")}
+
+    kept = add_photo(10)
+    for seed in (20, 30):  # each written, then its transaction rolled back
+        with pytest.raises(RuntimeError), transaction.atomic():
+            add_photo(seed)
+            raise RuntimeError("the connection was lost")
+    orphans = files() - {kept.image.name}
+    assert len(orphans) == 2 and Photo.objects.count() == 1
+    old, recent = sorted(orphans)
+    two_days_ago = time.time() - 2 * 86400
+    for name in (old, kept.image.name):
+        os.utime(tmp_path / name, (two_days_ago, two_days_ago))
+
+    assert services.photo_files_sweep() == 1
+    assert files() == {kept.image.name, recent}
+
+
+def test_the_sweep_runs_daily():
+    from cen_suite.celery import app
+
+    tasks = {entry["task"] for entry in app.conf.beat_schedule.values()}
+    assert "seizures.tasks.sweep_photo_files" in tasks
+    assert "seizures.tasks.sweep_photo_files" in app.tasks
