@@ -22,6 +22,7 @@ import xlsxwriter
 from django.db import connection
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from django_countries import countries
 
 from accounts.models import Administration, Region
@@ -165,10 +166,10 @@ _LINE_FIELDS = (
     "packaging",
 )
 _BASE_UNITS = {
-    Dimension.MASS: "kg",
-    Dimension.VOLUME: "l",
-    Dimension.COUNT: "pcs",
-    Dimension.HEADS: "heads",
+    Dimension.MASS: pgettext_lazy("unit symbol", "kg"),
+    Dimension.VOLUME: pgettext_lazy("unit symbol", "l"),
+    Dimension.COUNT: pgettext_lazy("unit symbol", "pcs"),
+    Dimension.HEADS: pgettext_lazy("unit symbol", "heads"),
 }
 
 
@@ -195,7 +196,7 @@ class _Labels:
         units = UnitModel.objects.all()
         self.unit = {u.pk: str(u) for u in units}
         self.unit_code = {u.pk: u.code for u in units}
-        self.base_unit = {u.pk: _BASE_UNITS[u.dimension] for u in units}
+        self.base_unit = {u.pk: str(_BASE_UNITS[u.dimension]) for u in units}
 
 
 def _batched(rows, size: int):

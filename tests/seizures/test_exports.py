@@ -124,6 +124,23 @@ def test_labels_are_in_the_users_language(
     assert "Europe" in [cell.value for cell in sheet[2]]  # the WCO region, in French too
 
 
+def test_base_units_are_in_the_users_language(
+    as_user, officer, cases, django_capture_on_commit_callbacks
+):
+    from django.utils import translation
+
+    officer.language = "ru"
+    officer.save()
+    client = as_user(officer)
+    done = export(client, "", layout="line", capture=django_capture_on_commit_callbacks)
+    sheet = read_xlsx(client, done).worksheets[0]
+    with translation.override("ru"):
+        heading = translation.gettext("Base unit")
+    column = [cell.value for cell in sheet[1]].index(heading)
+    units = {row[column].value for row in sheet.iter_rows(min_row=2)}
+    assert units and units <= {"кг", "л", "шт.", "гол."}
+
+
 @pytest.mark.parametrize(
     "hostile", ['=HYPERLINK("http://evil.example","x")', "+1", "-1+2", "@SUM(1)", "\tx", "\rx"]
 )
