@@ -8,18 +8,10 @@ from django.core.exceptions import ValidationError
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 
-from ..search.forms import CaseSearchForm
+from ..search.forms import CaseSearchForm, filter_is_set
 
 # The profile counts validated cases in its own order: a status or a sort means nothing.
 NOT_FILTERS = {"status", "sort"}
-
-
-def _is_set(value) -> bool:
-    if value is None or value is False or value == "":
-        return False
-    if hasattr(value, "model"):  # a queryset of vocabulary entries
-        return value.exists()
-    return not isinstance(value, list | tuple) or bool(value)
 
 
 def _encoded(value) -> list[str]:
@@ -40,7 +32,7 @@ def indicator_query(form: CaseSearchForm) -> str:
     params = QueryDict(mutable=True)
     for name in form.fields:
         value = form.cleaned_data.get(name)
-        if name not in NOT_FILTERS and _is_set(value):
+        if name not in NOT_FILTERS and filter_is_set(value):
             params.setlist(name, _encoded(value))
     return params.urlencode()
 

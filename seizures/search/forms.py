@@ -119,13 +119,23 @@ class CaseSearchForm(forms.Form):
         return data
 
 
+def filter_is_set(value) -> bool:
+    """Whether a cleaned search filter narrows the search: not empty, and a
+    choice of vocabulary entries not empty either."""
+    if value is None or value is False or value == "":
+        return False
+    if hasattr(value, "exists"):  # a queryset of vocabulary entries
+        return value.exists()
+    return not isinstance(value, list | tuple) or bool(value)
+
+
 def filters_in_words(form: CaseSearchForm) -> list[tuple[str, str]]:
     """(label, value in words) for every filter a valid search form sets: what the
     export's filter sheet and the risk indicators show of a search."""
     described = []
     for name, field in form.fields.items():
         value = form.cleaned_data.get(name)
-        if value in (None, "", [], False) or (hasattr(value, "exists") and not value.exists()):
+        if not filter_is_set(value):
             continue
         if hasattr(value, "all") or isinstance(value, list | tuple):
             choices = dict(getattr(field, "choices", []))

@@ -29,6 +29,7 @@ from ..models import (
     RouteLeg,
     StatDimension,
 )
+from ..search.forms import filter_is_set
 from ..search.query import case_search
 from .summary import ALL, EVERY_COUNTRY, LEG_KINDS, ROUTE_SEPARATOR, route_value
 
@@ -43,12 +44,6 @@ SUMMARY_FILTERS = {"date_from", "date_to", "country", "region", "area", "commodi
 IGNORED = {"sort", "status"}  # statistics always count validated cases, in no order
 
 
-def _is_set(value) -> bool:
-    if hasattr(value, "exists") and not isinstance(value, list | tuple):
-        return value.exists()
-    return value not in (None, "", [], (), False)
-
-
 def _whole_months(filters: dict) -> bool:
     start, end = filters.get("date_from"), filters.get("date_to")
     if start and start.day != 1:
@@ -57,7 +52,7 @@ def _whole_months(filters: dict) -> bool:
 
 
 def summary_allowed(filters: dict) -> bool:
-    used = {name for name, value in filters.items() if name not in IGNORED and _is_set(value)}
+    used = {name for name, value in filters.items() if name not in IGNORED and filter_is_set(value)}
     if not used <= SUMMARY_FILTERS or not _whole_months(filters):
         return False
     types = filters.get("commodity_type")
