@@ -45,7 +45,6 @@ def _choice(request, name: str, choices, default: str) -> str:
 
 def statistics_page(request):
     form = CaseSearchForm(request.GET or None)
-    filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     period = _choice(request, "period", PERIODS, "month")
     stack = _choice(request, "stack", STACKS, "area")
     measure = _choice(request, "measure", MEASURES, "cases")
@@ -53,6 +52,23 @@ def statistics_page(request):
     query = request.GET.copy()
     for name in PAGE_PARAMETERS:
         query.pop(name, None)
+    page_query = request.GET.copy()
+    page_query.pop("download", None)
+    context = {
+        "form": form,
+        "period": period,
+        "stack": stack,
+        "measure": measure,
+        "periods": PERIODS,
+        "measures": MEASURES,
+        "stacks": STACKS,
+        "page_query": page_query.urlencode(),
+        "filter_query": query.urlencode(),
+    }
+    if form.is_bound and not form.is_valid():
+        # Numbers for other filters than those asked for would mislead: none at all.
+        return render(request, "seizures/statistics.html", {**context, "invalid": True})
+    filters = form.cleaned_data if form.is_bound else {}
     panels = statistics_panels(
         PanelRequest(
             user=request.user,
@@ -74,26 +90,8 @@ def statistics_page(request):
         if panel is None:
             raise Http404
         return _workbook(request, panel.name, panel.headings, panel.rows, query.urlencode())
-    page_query = request.GET.copy()
-    page_query.pop("download", None)
-    return render(
-        request,
-        "seizures/statistics.html",
-        {
-            "form": form,
-            "panels": panels,
-            "period": period,
-            "stack": stack,
-            "measure": measure,
-            "periods": PERIODS,
-            "measures": MEASURES,
-            "stacks": STACKS,
-            "page_query": page_query.urlencode(),
-            "map_panel": world,
-            "map_switch": map_switch(page_query),
-            "filter_query": query.urlencode(),
-        },
-    )
+    context |= {"panels": panels, "map_panel": world, "map_switch": map_switch(page_query)}
+    return render(request, "seizures/statistics.html", context)
 
 
 def _workbook(request, name: str, headings: list, rows: list, query: str) -> HttpResponse:

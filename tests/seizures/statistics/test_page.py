@@ -5,7 +5,7 @@ import openpyxl
 import pytest
 from django.urls import reverse
 
-from accounts.models import AuditEvent
+from accounts.models import AuditAction, AuditEvent
 from seizures.models import Case
 
 URL = reverse("seizures:statistics")
@@ -79,6 +79,18 @@ def test_no_match_shows_a_message(validated, as_user, analyst, query):
     page = as_user(analyst).get(URL, query).content.decode()
     assert "No validated case matching these filters has this information." in page
     assert Case.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "query", [{"date_from": "2025-13-45"}, {"quantity_min": "5", "quantity_max": "1"}]
+)
+def test_invalid_filters_show_a_message_and_no_numbers(validated, as_user, analyst, query):
+    client = as_user(analyst)
+    page = client.get(URL, query).content.decode()
+    assert "Correct the filters above: no statistics are shown until they are valid." in page
+    assert "data-panel=" not in page
+    assert client.get(URL, {**query, "download": "reporting"}).status_code == 200
+    assert not AuditEvent.objects.filter(action=AuditAction.EXPORT_CREATED).exists()
 
 
 def test_route_and_method_panels_link_to_the_search(validated, as_user, analyst, vocab):
