@@ -2,7 +2,7 @@ import time
 
 import pytest
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 from django_otp import DEVICE_ID_SESSION_KEY
 from django_otp.oath import TOTP
 
@@ -16,6 +16,9 @@ from .factories import AdministrationFactory, TOTPDeviceFactory, UserFactory
 @pytest.fixture(autouse=True)
 def _fast_and_eager(settings):
     cache.clear()
+    # A request leaves its language active on the thread (LocaleMiddleware does not
+    # reset it): each test starts in the default language, whatever ran before.
+    translation.deactivate()
     # PBKDF2's million iterations would make every login test slow.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     # No collectstatic before tests: serve from the source folders.
