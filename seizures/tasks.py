@@ -63,8 +63,9 @@ def build_extract(user_id: int | None = None):
     extract_build(requested_by=User.objects.filter(pk=user_id).first() if user_id else None)
 
 
-# Acknowledged once done, and delivered again if the worker is lost midway: the
-# service only works on an upload in the matching state and writes all or nothing.
+# Both upload tasks are acknowledged once done, and delivered again if the worker
+# is lost midway (at most UPLOAD_MAX_ATTEMPTS times): the service only works on an
+# upload in the matching state and writes all or nothing.
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def check_upload(upload_id: int):
     from .imports.service import upload_check, upload_fail, upload_take_up
@@ -80,8 +81,7 @@ def check_upload(upload_id: int):
         raise
 
 
-# Acknowledged once done, and delivered again if the worker is lost midway: the
-# service only works on an upload in the matching state and writes all or nothing.
+# Acknowledged late and delivered again, as the check above.
 @shared_task(acks_late=True, reject_on_worker_lost=True)
 def import_upload(upload_id: int):
     from .imports.service import upload_import, upload_take_up
