@@ -12,12 +12,11 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from accounts.models import User
 
 from ..models import CommodityArea
-from .panels import QUANTITY_HEADINGS, country_link, search_link
+from .panels import QUANTITY_HEADINGS, country_link, country_name, route_label, search_link
 from .queries import QUANTITY_COLUMNS, cases_by_month, top_countries, top_routes
 
 FIRST_YEAR = 2000
@@ -122,10 +121,6 @@ def _ranked(current: list, previous: list, label, link) -> list[RankedRow]:
     return rows
 
 
-def _name(code: str) -> str:
-    return countries.name(code) or code
-
-
 def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict:
     filters = {when: year_filters(when, area) for when in (year, year - 1)}
     query = _search_query(year, area)
@@ -162,7 +157,7 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
             _ranked(
                 by_role[(role, year)],
                 by_role[(role, year - 1)],
-                _name,
+                country_name,
                 partial(country_link, query, role),
             ),
         )
@@ -171,7 +166,7 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
     routes = _ranked(
         top_routes(user=user, filters=filters[year], limit=EVERY),
         top_routes(user=user, filters=filters[year - 1], limit=EVERY),
-        lambda departure, destination: f"{_name(departure)} → {_name(destination)}",
+        route_label,
         lambda departure, destination: search_link(
             query, departure=departure, destination=destination
         ),

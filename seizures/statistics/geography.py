@@ -12,11 +12,10 @@ from django.contrib.staticfiles import finders
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
-from django_countries import countries
 
 from accounts.models import User
 
-from .panels import Panel, country_link, search_link
+from .panels import Panel, country_link, country_name, route_label, search_link
 from .queries import top_countries, top_routes
 
 GEOMETRY = "vendor/natural-earth/world-map.json"
@@ -121,7 +120,7 @@ def map_panel(*, user: User, filters: dict, query: QueryDict, role: str) -> MapP
         ):
             counts[code] = count
             links[code] = country_link(query, role, code)
-            panel.rows.append([countries.name(code) or code, count])
+            panel.rows.append([country_name(code), count])
             panel.links.append(links[code])
         bounds = colour_classes(list(counts.values()))
         panel.legend = [
@@ -130,7 +129,7 @@ def map_panel(*, user: User, filters: dict, query: QueryDict, role: str) -> MapP
         ]
     for country in world["countries"]:
         code = country["code"]
-        shape = {**country, "name": countries.name(code) or code}
+        shape = {**country, "name": country_name(code)}
         count = counts.get(code)
         if count:
             shape["count"] = count
@@ -148,8 +147,7 @@ def _add_flows(panel: MapPanel, *, user: User, filters: dict, query: QueryDict) 
     largest = max((count for *_pair, count in routes), default=0)
     narrow, wide = FLOW_WIDTHS
     for departure, destination, count in routes:
-        names = [countries.name(code) or code for code in (departure, destination)]
-        label = " → ".join(names)
+        label = route_label(departure, destination)
         link = search_link(query, departure=departure, destination=destination)
         panel.rows.append([label, count])
         panel.links.append(link)

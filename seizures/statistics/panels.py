@@ -187,6 +187,15 @@ def time_panel(request: PanelRequest) -> Panel:
     return panel
 
 
+def country_name(code: str) -> str:
+    """A country's name in the reader's language (its code if it has none)."""
+    return countries.name(code) or code
+
+
+def route_label(departure: str, destination: str) -> str:
+    return f"{country_name(departure)} → {country_name(destination)}"
+
+
 def country_link(query: QueryDict, role: str, code: str) -> str:
     if role == "reporting":
         return search_link(query, country=code)
@@ -198,7 +207,7 @@ def country_link(query: QueryDict, role: str, code: str) -> str:
 def country_panel(request: PanelRequest, *, role: str, title) -> Panel:
     panel = Panel(name=role, title=str(title), headings=[str(_("Country")), str(_("Cases"))])
     for code, count in top_countries(user=request.user, filters=request.filters, role=role):
-        panel.rows.append([countries.name(code) or code, count])
+        panel.rows.append([country_name(code), count])
         panel.links.append(country_link(request.query, role, code))
     return panel
 
@@ -212,8 +221,7 @@ def route_panel(request: PanelRequest) -> Panel:
         headings=[str(_("Route")), str(_("Cases"))],
     )
     for departure, destination, count in top_routes(user=request.user, filters=request.filters):
-        names = [countries.name(code) or code for code in (departure, destination)]
-        panel.rows.append([" → ".join(names), count])
+        panel.rows.append([route_label(departure, destination), count])
         panel.links.append(search_link(request.query, departure=departure, destination=destination))
     return panel
 

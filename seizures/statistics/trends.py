@@ -23,11 +23,11 @@ from dataclasses import dataclass, field
 from django.http import QueryDict
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
-from django_countries import countries
 
 from accounts.models import User
 
 from ..models import ConcealmentMethod, DetectionMethod, StatDimension, TransportMode
+from .panels import country_name, route_label
 from .queries import dimension_counts
 from .summary import ROUTE_SEPARATOR
 
@@ -178,11 +178,8 @@ def _labels(kind: str, model, values) -> dict[str, str]:
     if model is not None:
         return {str(entry.pk): str(entry) for entry in model.objects.filter(pk__in=values)}
     if kind == StatDimension.ROUTE:
-        return {
-            value: " → ".join(countries.name(code) or code for code in value.split(ROUTE_SEPARATOR))
-            for value in values
-        }
-    return {value: countries.name(value) or value for value in values}
+        return {value: route_label(*value.split(ROUTE_SEPARATOR)) for value in values}
+    return {value: country_name(value) for value in values}
 
 
 def _value_search(kind: str, parameter: str | None, value: str) -> dict:
