@@ -152,5 +152,15 @@ def test_a_year_outside_the_choices_falls_back_to_the_last_full_year(validated, 
     assert (response.context["year"], response.context["area"]) == (2025, None)
 
 
+def test_the_statistics_pages_link_with_an_area_opens_the_last_full_year_without_error(
+    validated, as_user, analyst
+):
+    area = CommodityArea.objects.get(types__code="COCAINE")
+    response = as_user(analyst).get(URL, {"area": area.pk})
+    assert response.context["year"] == timezone.localdate().year - 1
+    assert response.context["area"] == area
+    assert not response.context["form"].errors
+
+
 def test_the_annual_summary_needs_a_verified_login(client, db):
     assert client.get(URL).status_code == 302
