@@ -21,6 +21,7 @@ from django.http import QueryDict
 
 from accounts.models import Role, User
 from seizures.models import Case, CommodityType, Photo
+from seizures.rawsql import queryset_sql
 from seizures.search import facets
 from seizures.search.facets import case_facets
 from seizures.search.forms import CaseSearchForm
@@ -133,7 +134,11 @@ def main():
         lines = []
         for label, query in scenarios.items():
             cases = search(user, query).order_by(*SORT_FIELDS["-date"])[:51]
-            sql, params = cases.query.sql_with_params()
+            select = queryset_sql(cases)
+            if select is None:  # no case can match: no statement, no plan
+                lines.append(f"== {label}\n(no case can match: no query)\n")
+                continue
+            sql, params = select
             with connection.cursor() as cursor:
                 cursor.execute(f"EXPLAIN (ANALYZE, BUFFERS) {sql}", params)
                 plan = "\n".join(row[0] for row in cursor.fetchall())
@@ -147,7 +152,11 @@ def main():
                     "country", "transport_mode_id", "detection_method_id", "year", "commodity_types"
                 )
             )
-            sql, params = result.query.sql_with_params()
+            select = queryset_sql(result)
+            if select is None:
+                lines.append(f"== {label}\n(no case can match: no query)\n")
+                continue
+            sql, params = select
             with connection.cursor() as cursor:
                 cursor.execute(
                     f"EXPLAIN (ANALYZE, BUFFERS) {facets._POSTGRES_FACETS.format(result=sql)}",

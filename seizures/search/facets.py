@@ -21,6 +21,7 @@ from django.db.models.functions import ExtractYear
 from django_countries import countries
 
 from ..models import CommodityLine, CommodityType, DetectionMethod, TransportMode
+from ..rawsql import queryset_sql
 
 FACET_SIZE = 10
 # About this many cases are read to estimate the facets of a large result.
@@ -75,11 +76,14 @@ def _postgres_counts(base: QuerySet, *, sample: float | None = None) -> dict[str
     result = base.annotate(year=ExtractYear("seizure_date")).values(
         "country", "transport_mode_id", "detection_method_id", "year", "commodity_types"
     )
-    sql, params = result.query.sql_with_params()
+    counts = {facet: {} for facet in FACETS}
+    select = queryset_sql(result)
+    if select is None:  # a result known to be empty: no case to count
+        return counts
+    sql, params = select
     if sample:
         # The outer case table only (not "seizures_case"."column"), a constant percentage.
         sql = _CASE_TABLE.sub(f'FROM "seizures_case" {_tablesample(sample)}', sql, 1)
-    counts = {facet: {} for facet in FACETS}
     with connection.cursor() as cursor:
         cursor.execute(_POSTGRES_FACETS.format(result=sql), params)
         for row in cursor.fetchall():

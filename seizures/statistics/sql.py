@@ -10,6 +10,7 @@ engine-specific parts (the month of a date above all) stay Django's.
 from django.db import connection
 
 from ..models import CaseStatMonth, DimensionStatMonth
+from ..rawsql import queryset_sql
 
 CASE_MEASURES = ("cases", "mass_kg", "volume_l", "count_pieces", "heads")
 CASE_KEY = ("month", "country", "area", "commodity_type")
@@ -59,7 +60,10 @@ def insert_select(table: str, queryset, aliases: list[str]) -> None:
     """``INSERT INTO table SELECT …`` the rows of a ``values()`` queryset whose
     ``aliases`` (annotation names) give, in order, the table's key then its measures."""
     name, key, measures = TABLES[table]
-    select, params = queryset.query.sql_with_params()
+    statement = queryset_sql(queryset)
+    if statement is None:  # a queryset known to select nothing: nothing to insert
+        return
+    select, params = statement
     qn = connection.ops.quote_name
     with connection.cursor() as cursor:
         cursor.execute(
