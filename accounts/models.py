@@ -278,6 +278,8 @@ class AuditAction(models.TextChoices):
     CASE_REJECTED = "case.rejected", _("Case rejected")
     CASE_REOPENED = "case.reopened", _("Case reopened")
     CASE_FLAGGED = "case.flagged", _("Data-quality problem reported")
+    CASE_VIEWED = "case.viewed", _("Case viewed")
+    CASES_SEARCHED = "case.searched", _("Cases searched")
     VOCABULARY_CHANGED = "vocabulary.changed", _("Vocabulary entry saved")
     EXPORT_CREATED = "export.created", _("Search exported")
     EXPORT_DOWNLOADED = "export.downloaded", _("Export downloaded")
@@ -346,7 +348,14 @@ class AuditEvent(models.Model):
         ordering = ["-created_at", "-id"]
         verbose_name = _("audit event")
         verbose_name_plural = _("audit events")
-        indexes = [models.Index(fields=["administration", "-created_at"])]
+        indexes = [
+            models.Index(fields=["administration", "-created_at"]),
+            # The events about one object: who viewed a case, what happened to a user.
+            models.Index(
+                fields=["object_type", "object_id", "-created_at"],
+                name="accounts_audit_object_idx",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.created_at:%Y-%m-%d %H:%M:%S} {self.action} {self.actor_email}"

@@ -223,6 +223,8 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.validators.RepetitionValidator", "OPTIONS": {"max_run": 3}},
+    {"NAME": "accounts.validators.ContextWordsValidator", "OPTIONS": {"min_other_letters": 4}},
     {"NAME": "accounts.validators.PasswordHistoryValidator", "OPTIONS": {"history": 5}},
 ]
 PASSWORD_HISTORY_COUNT = 5

@@ -4,7 +4,7 @@ from django.db.models import Q, QuerySet
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 
-from accounts.models import Role, User
+from accounts.models import AuditAction, AuditEvent, Role, User
 
 from .models import (
     Case,
@@ -61,6 +61,23 @@ def case_get_for_validation(*, user: User, reference: str) -> Case:
     if user.role != Role.NATIONAL_ADMIN:
         raise Http404
     return get_object_or_404(own_case_list(user=user), reference=reference)
+
+
+def can_see_case_viewers(user: User, case: Case) -> bool:
+    """Who viewed a case is its administration's business: its national admins
+    read it, and WCO staff, whoever the viewers were."""
+    if user.is_wco_staff:
+        return True
+    return user.role == Role.NATIONAL_ADMIN and user.administration_id == case.administration_id
+
+
+def case_viewer_list(*, user: User, case: Case) -> QuerySet[AuditEvent]:
+    """The views of ``case``, newest first; a 404 to anyone else than the above."""
+    if not can_see_case_viewers(user, case):
+        raise Http404
+    return AuditEvent.objects.filter(
+        action=AuditAction.CASE_VIEWED, object_type=Case._meta.label_lower, object_id=str(case.pk)
+    ).select_related("actor__administration")
 
 
 def case_possible_duplicates(*, case: Case) -> QuerySet[Case]:

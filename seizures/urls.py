@@ -64,4 +64,5 @@ urlpatterns = [
     path("<str:reference>/reject/", views.case_reject, name="case-reject"),
     path("<str:reference>/reopen/", views.case_reopen, name="case-reopen"),
     path("<str:reference>/flag/", views.case_flag, name="case-flag"),
+    path("<str:reference>/viewers/", views.case_viewers, name="case-viewers"),
 ]

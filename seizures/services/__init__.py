@@ -3,7 +3,7 @@ audit log, and queues its background work on commit.
 
 - cases.py: references, cases and their workflow, photos, vocabularies
 - exports.py: search results to files
-- searches.py: saved searches and watch lists
+- searches.py: searches audited, saved searches and watch lists
 - extracts.py: the downloadable database extract
 """
 
@@ -20,6 +20,7 @@ from .cases import (
     case_submit,
     case_update,
     case_validate,
+    case_viewed,
     cases_save_many,
     photo_add,
     photo_delete,
@@ -43,6 +44,7 @@ from .extracts import (
 )
 from .searches import (
     WATCH_LIST_LIMIT,
+    cases_searched,
     saved_search_delete,
     saved_search_save,
     watch_notices_send,
@@ -64,7 +66,9 @@ __all__ = [
     "case_submit",
     "case_update",
     "case_validate",
+    "case_viewed",
     "cases_save_many",
+    "cases_searched",
     "export_create",
     "export_downloaded",
     "export_fail",

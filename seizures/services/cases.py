@@ -332,6 +332,13 @@ def case_flag_quality(
     return case
 
 
+def case_viewed(*, user: User, case: Case, request: HttpRequest | None = None) -> None:
+    """Someone opened the case: recorded for its administration, which reads who.
+
+    One INSERT and nothing else (``case`` comes with its administration)."""
+    _audit(AuditAction.CASE_VIEWED, case=case, user=user, request=request)
+
+
 def photo_add(
     *,
     user: User,

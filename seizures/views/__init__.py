@@ -13,6 +13,7 @@ from .cases import (
     case_reopen,
     case_submit,
     case_validate_view,
+    case_viewers,
     photo_delete,
     photo_file,
 )
@@ -80,6 +81,7 @@ __all__ = [
     "case_search_view",
     "case_submit",
     "case_validate_view",
+    "case_viewers",
     "export_create",
     "export_detail",
     "export_download",

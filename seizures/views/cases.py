@@ -154,9 +154,14 @@ def case_create_simple(request):
     return render(request, "seizures/case_simple_form.html", {"form": form})
 
 
+CASE_VIEWERS_SHOWN = 10
+
+
 def case_detail(request, reference):
     case = selectors.case_get(user=request.user, reference=reference)
+    services.case_viewed(user=request.user, case=case, request=request)
     own = case.administration_id == request.user.administration_id
+    can_see_viewers = selectors.can_see_case_viewers(request.user, case)
     score, missing = case_quality(_case_data_from_instance(case), has_photos=case.photos.exists())
     return render(
         request,
@@ -180,10 +185,23 @@ def case_detail(request, reference):
             "duplicates": selectors.case_possible_duplicates(case=case)[:5] if own else [],
             "quality_score": score,
             "quality_missing": missing,
+            "viewers": list(
+                selectors.case_viewer_list(user=request.user, case=case)[:CASE_VIEWERS_SHOWN]
+            )
+            if can_see_viewers
+            else None,
             "reject_form": RejectForm(),
             "flag_form": QualityFlagForm(),
         },
     )
+
+
+def case_viewers(request, reference):
+    """Every view of a case, newest first, for its administration's national admins."""
+    case = selectors.case_get(user=request.user, reference=reference)
+    views = selectors.case_viewer_list(user=request.user, case=case)
+    page = Paginator(views, 50).get_page(request.GET.get("page"))
+    return render(request, "seizures/case_viewers.html", {"case": case, "page": page})
 
 
 def case_list(request):

@@ -2,7 +2,7 @@
 
 from django.shortcuts import render
 
-from .. import selectors
+from .. import selectors, services
 from ..models import PhotoKind
 from ..search.forms import CaseSearchForm
 from ..search.pagination import keyset_page
@@ -18,6 +18,13 @@ def photo_search_view(request):
     rows, next_token = keyset_page(photos, order=("-id",), after=request.GET.get("after"), size=48)
     query = request.GET.copy()
     query.pop("after", None)
+    services.cases_searched(
+        user=request.user,
+        filters=dict(query.lists()),
+        results={"photos": len(rows)},
+        first_page=not request.GET.get("after"),
+        request=request,
+    )
     return render(
         request,
         "seizures/photo_search.html",

@@ -5,6 +5,7 @@ from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _lazy
 
+from .. import services
 from ..forms import (
     ExportForm,
     SavedSearchForm,
@@ -62,6 +63,13 @@ def case_search_view(request):
     ]
     page_query = query.copy()
     page_query.pop("after", None)
+    services.cases_searched(
+        user=request.user,
+        filters=dict(page_query.lists()),
+        results={"results": total, "more_than": more},
+        first_page=not request.GET.get("after"),
+        request=request,
+    )
     return render(
         request,
         "seizures/case_search.html",

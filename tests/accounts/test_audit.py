@@ -42,6 +42,28 @@ def test_the_database_refuses_to_rewrite_an_event(event, sql):
     assert event.action == AuditAction.LOGOUT
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the trigger is PostgreSQL's")
+@pytest.mark.parametrize(
+    "sql",
+    [
+        "TRUNCATE accounts_auditevent",
+        "TRUNCATE accounts_auditevent CASCADE",
+        "TRUNCATE accounts_user, accounts_auditevent CASCADE",
+    ],
+)
+def test_the_database_refuses_to_empty_the_log(event, sql):
+    with (
+        pytest.raises(DatabaseError, match="append-only: TRUNCATE refused"),
+        transaction.atomic(),
+        connection.cursor() as cursor,
+    ):
+        # The test's own inserts left foreign-key checks pending, which TRUNCATE
+        # would complain of before the trigger is asked.
+        cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+        cursor.execute(sql)
+    assert AuditEvent.objects.filter(pk=event.pk).exists()
+
+
 def test_secrets_never_reach_the_details(officer):
     event = audit_event_create(
         action=AuditAction.LOGIN_FAILED,

@@ -3,14 +3,16 @@ from datetime import timedelta
 import pytest
 import time_machine
 from django.core import mail
+from django.core.management import call_command
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from accounts.models import AuditAction, AuditEvent, PasswordExpiryNotice, PasswordHistory
 from accounts.services import password_expiry_notices_send, user_set_password
+from accounts.validators import ContextWordsValidator
 
 from ..conftest import login_verified
-from ..factories import TEST_PASSWORD
+from ..factories import TEST_PASSWORD, AdministrationFactory, UserFactory
 
 NEW_PASSWORD = "a-brand-new-passphrase-42"
 
@@ -207,3 +209,89 @@ def test_e_mails_are_plain_text_without_html_escaping(officer, django_capture_on
     with django_capture_on_commit_callbacks(execute=True):
         password_expiry_notices_send()
     assert "Anne O'Brien & Co" in mail.outbox[0].body
+
+
+def _refusal_codes(password, user=None) -> set[str]:
+    from django.contrib.auth.password_validation import validate_password
+    from django.core.exceptions import ValidationError
+
+    try:
+        validate_password(password, user)
+    except ValidationError as error:
+        return {item.code for item in error.error_list}
+    return set()
+
+
+@pytest.mark.parametrize(
+    ("password", "code"),
+    [
+        ("aaaaaaaaaaaa", "password_repetitive"),
+        ("abcabcabcabc", "password_repetitive"),
+        ("customscustoms", "password_guessable"),
+        ("WCO-CEN-customs-2026", "password_guessable"),
+        ("Cust0ms-CEN-2026-wco", "password_guessable"),
+    ],
+)
+def test_repetitive_or_guessable_passwords_are_refused(officer, password, code):
+    assert code in _refusal_codes(password, officer)
+
+
+@pytest.mark.parametrize(
+    "password",
+    [
+        "French Customs",
+        "FRENCH-CUSTOMS-2026",
+        "France-France-2026",
+        "fr-customs-2026-FR!",
+        "Francia_Aduanas_2026",
+        "La-Douane-France-2026",
+        "FRANÇA-alfândega-2026",
+    ],
+)
+def test_the_users_administration_name_and_country_are_guessable(officer, password):
+    assert officer.administration.name == "French Customs"
+    assert _refusal_codes(password, officer) == {"password_guessable"}
+
+
+def test_the_administration_words_count_for_its_own_users_only(make_user, kenya, officer):
+    kenyan = make_user(kenya)
+    assert _refusal_codes("Kenya Revenue Authority", kenyan) == {"password_guessable"}
+    assert _refusal_codes("Kenya Revenue Authority", officer) == set()
+
+
+@pytest.mark.parametrize(
+    "password",
+    [TEST_PASSWORD, NEW_PASSWORD, "Demo-Customs-2026", "lighthouse keeper of Mombasa"],
+)
+def test_passphrases_with_words_of_their_own_still_pass(france, password):
+    assert _refusal_codes(password, UserFactory.build(administration=france)) == set()
+
+
+def test_the_demo_password_passes_for_every_demo_user(db, settings):
+    from accounts.demo import DEMO_PASSWORD
+    from accounts.models import User
+
+    settings.DEBUG = True
+    call_command("seed_demo", cases=0)
+    users = list(User.objects.filter(email__endswith=".example.org"))
+    assert users
+    # As when a demo user chooses it again: the history refusal aside, nothing objects.
+    assert all(_refusal_codes(DEMO_PASSWORD, user) == {"password_reused"} for user in users)
+
+
+def test_a_guessable_password_is_refused_in_the_users_language(as_user, officer):
+    officer.language = "fr"
+    officer.save(update_fields=["language"])
+    response = change_password(as_user(officer), TEST_PASSWORD, "WCO-CEN-customs-2026")
+    assert response.status_code == 200
+    with translation.override("fr"):
+        expected = ContextWordsValidator().get_error_message()
+    assert expected in response.context["form"].errors["new_password2"]
+    officer.refresh_from_db()
+    assert officer.check_password(TEST_PASSWORD)
+
+
+def test_a_country_code_counts_only_as_a_word_of_its_own(make_user):
+    macao = make_user(AdministrationFactory(name="Macao Customs Service", country="MO"))
+    assert _refusal_codes("Demo-Customs-2026", macao) == set()
+    assert _refusal_codes("mo-MO-customs-2026", macao) == {"password_guessable"}
