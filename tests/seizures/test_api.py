@@ -231,3 +231,30 @@ def test_national_admins_manage_their_keys(as_user, national_admin, officer, mak
     other.refresh_from_db()
     assert other.revoked_at is None
     assert as_user(officer).get(reverse("accounts:api-key-list")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "label"),
+    [
+        ({"national_reference": "FR\x00API"}, "national_reference", "National reference"),
+        ({"place": "Roissy\x00"}, "place", "Place"),
+        ({"transport_mode": "AIR\x00"}, "transport_mode", "Transport mode"),
+        ({"concealment_methods": ["IN_LUGGAGE", "\x00"]}, "concealment_methods", None),
+        (
+            {"lines": [{"commodity_type": "COCAINE", "quantity": "1", "unit": "KG\x00"}]},
+            "lines-0-unit",
+            "Unit",
+        ),
+        ({"route": [{"kind": "departure", "country": "C\x00O"}]}, "route-0-country", "Country"),
+    ],
+)
+def test_a_null_character_in_a_field_is_a_validation_error_naming_it(api, changes, field, label):
+    response = post(api, "api:case-create", case_json(**changes))
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert list(error["errors"]) == [field]
+    [message] = error["errors"][field]
+    assert "contains a null character (U+0000)" in message
+    if label:
+        assert message.startswith(f"“{label}”")
+    assert not Case.objects.exists()
