@@ -258,3 +258,18 @@ def test_a_null_character_in_a_field_is_a_validation_error_naming_it(api, change
     if label:
         assert message.startswith(f"“{label}”")
     assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("body", [0, [], "x", None])
+def test_confirming_with_a_body_that_is_not_an_object_imports_as_the_default(
+    api, body, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            reverse("api:upload-create"), {"file": as_file(filled_template([CASE_ROW]))}
+        )
+    url = reverse("api:upload-confirm", args=[response.json()["id"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 202, response.content
+    assert Case.objects.count() == 1
