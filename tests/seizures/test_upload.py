@@ -1055,3 +1055,14 @@ def test_a_check_that_crashes_leaves_a_message_for_the_user_not_the_error(
     assert upload.status == UploadStatus.FAILED
     assert "0x00" not in upload.message and "error on our side" in upload.message
     assert upload.finished_at is not None
+
+
+def test_a_csv_cell_over_the_field_limit_is_refused_for_its_length_not_its_quotes(
+    national_admin, django_capture_on_commit_callbacks
+):
+    long_place = "x" * (200 * 1024)
+    content = _csv(f"EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,{long_place}")
+    upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    assert upload.status == UploadStatus.FAILED
+    assert upload.message == "A cell of the CSV file is longer than 128 KB: shorten it."
+    assert not Case.objects.exists()
