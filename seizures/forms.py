@@ -33,7 +33,13 @@ from .models import (
     UploadExisting,
 )
 from .photos import photo_sanitise
-from .validators import currency_choices, normalise_hs_code, route_order_errors
+from .validators import (
+    currency_choices,
+    has_null_character,
+    normalise_hs_code,
+    null_character_message,
+    route_order_errors,
+)
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -119,7 +125,24 @@ def _country_codes() -> frozenset[str]:
     return frozenset(code for code, _name in countries)
 
 
-class VocabularyFormMixin:
+class NullCharacterMixin:
+    """A NUL byte in any field is refused with a message that names the field:
+    Django's own message does not, and a choice field would only say that the
+    value is not in its list."""
+
+    def full_clean(self):
+        super().full_clean()
+        if not self.is_bound:
+            return
+        for name, bound in self.fields.items():
+            raw = bound.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
+            if has_null_character(raw):
+                message = null_character_message(bound.label or name)
+                self._errors[name] = self.error_class([message], renderer=self.renderer)
+                self.cleaned_data.pop(name, None)
+
+
+class VocabularyFormMixin(NullCharacterMixin):
     """Choice checks made once, and cheaply.
 
     The form's vocabulary fields already checked that the entry exists (and is
@@ -378,7 +401,7 @@ for _form in (*CASE_FORM_CLASSES, ManagementForm):
     _form.base_fields = BatchSharedFields(_form.base_fields)
 
 
-class SimplifiedCaseForm(forms.Form):
+class SimplifiedCaseForm(NullCharacterMixin, forms.Form):
     """The minimum a statistician needs, for members that report little. It is
     turned into the full form's data and validated there."""
 

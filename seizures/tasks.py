@@ -76,8 +76,8 @@ def check_upload(upload_id: int):
         return
     try:
         upload_check(upload=upload)
-    except Exception as error:
-        upload_fail(upload_id=upload_id, message=str(error))
+    except Exception:
+        upload_fail(upload_id=upload_id)
         raise
 
 

@@ -10,6 +10,22 @@ from django.utils.translation import get_language, to_locale
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
+NULL_CHARACTER = "\x00"
+
+
+def has_null_character(value) -> bool:
+    """A NUL byte (U+0000): PostgreSQL cannot store it in text, nor look it up."""
+    if isinstance(value, list | tuple):
+        return any(has_null_character(item) for item in value)
+    return isinstance(value, str) and NULL_CHARACTER in value
+
+
+def null_character_message(label) -> str:
+    """The error for a value with a NUL byte, naming its field: forms, upload and API."""
+    return _(
+        "“%(field)s” contains a null character (U+0000), which cannot be stored: remove it."
+    ) % {"field": label}
+
 
 def validate_hs_code(value: str) -> None:
     if not re.fullmatch(r"\d{4,10}", value or ""):

@@ -30,7 +30,9 @@ def _errors(result) -> Response:
     return Response({"errors": result.errors}, status=status.HTTP_400_BAD_REQUEST)
 
 
-def _existing(value) -> str:
+def _existing(data) -> str:
+    """The body's "existing" choice; a body that is not a JSON object has none."""
+    value = data.get("existing") if isinstance(data, dict) else None
     return value if value in UploadExisting.values else UploadExisting.UPDATE
 
 
@@ -78,7 +80,7 @@ class CaseBatchView(ApiView):
         result = case_batch_save(
             user=request.user,
             items=cases,
-            existing=_existing(request.data.get("existing")),
+            existing=_existing(request.data),
             api_key=request.auth,
             request=request,
         )
@@ -204,7 +206,7 @@ class UploadConfirmView(ApiView):
             upload = service.upload_confirm(
                 upload=upload,
                 user=request.user,
-                existing=_existing(request.data.get("existing")),
+                existing=_existing(request.data),
                 request=request,
             )
         except PermissionDenied:

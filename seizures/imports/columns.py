@@ -42,6 +42,7 @@ from ..models import (
     TransportMode,
     Unit,
 )
+from ..validators import has_null_character, null_character_message
 
 CASE, LINE, OFFENDER = "case", "line", "offender"
 # Several values in one cell (concealment methods, transit countries…).
@@ -485,6 +486,8 @@ def parse_profiles(value, vocabularies: Vocabularies) -> list[dict]:
 
 def parse_cell(column: Column, value, vocabularies: Vocabularies):
     """A cell's raw value → what the case validator takes (pks, codes, ISO dates)."""
+    if has_null_character(value):
+        raise CellError(null_character_message(column.label))
     if column.kind == "route":
         return parse_route(value, vocabularies)
     if column.kind == "offenders":

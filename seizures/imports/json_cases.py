@@ -111,7 +111,9 @@ def case_batch_save(
     for index, item in enumerate(items):
         payload, errors = payload_from_json(item, vocabularies)
         reference = str(payload.get("national_reference") or "").strip()
-        if not reference:
+        if "national_reference" in errors:
+            pass  # unreadable: its reading error says why
+        elif not reference:
             errors["national_reference"] = [
                 _("Give the national reference: it identifies the case when it is sent again.")
             ]

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from ..forms import validation_batch
 from ..models import Case, CommodityType
 from ..validation import CaseData, case_validate
+from ..validators import has_null_character, null_character_message
 from .columns import (
     CASE,
     CASE_SHEET_COLUMNS,
@@ -104,13 +105,13 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
     for number, values in sheet.rows:
         rows += 1
         reference = _reference_text(values.get("national_reference", ""))
-        if not reference:
-            errors.append(
-                RowError(
-                    cell(number, reference_column),
-                    _("Give the national reference of the case this row belongs to."),
-                )
+        if not reference or has_null_character(reference):
+            message = (
+                null_character_message(reference_column.label)
+                if reference
+                else _("Give the national reference of the case this row belongs to.")
             )
+            errors.append(RowError(cell(number, reference_column), message))
             continue
         group = cases.get(reference)
         first = group is None
@@ -169,6 +170,11 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
         for number, values in offenders.rows:
             rows += 1
             reference = _reference_text(values.get("national_reference", ""))
+            if has_null_character(reference):
+                column = next(c for c in off_columns if c.key == "national_reference")
+                here = Cell(offenders.name, number, column, off_positions.get(column.key))
+                errors.append(RowError(here, null_character_message(column.label)))
+                continue
             group = cases.get(reference)
             if group is not None and group.profiles_in_column:
                 errors.append(

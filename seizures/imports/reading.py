@@ -346,7 +346,12 @@ def open_csv(path: Path) -> Workbook:
             yield from enumerate(reader, start=2)
         except UnicodeDecodeError:
             raise FileRefused(_("The CSV file is not in UTF-8: save it as “CSV UTF-8”.")) from None
-        except csv.Error:
+        except csv.Error as error:
+            if "field limit" in str(error):
+                raise FileRefused(
+                    _("A cell of the CSV file is longer than %(limit)s KB: shorten it.")
+                    % {"limit": csv.field_size_limit() // 1024}
+                ) from None
             raise FileRefused(_("The CSV file cannot be read: check its quotes.")) from None
 
     try:

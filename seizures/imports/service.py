@@ -387,8 +387,19 @@ def _validated_items(upload: Upload, *, skip_existing: bool):
         return None
 
 
-def upload_fail(*, upload_id: int, message: str) -> None:
-    """A task crashed outside the paths above."""
-    Upload.objects.filter(
+def upload_fail(*, upload_id: int) -> None:
+    """A task crashed outside the paths above. The upload says so in its user's
+    language; the error itself goes to the log (the task raises it), never onto
+    the upload, where a database's own message would mean nothing to the user."""
+    running = Upload.objects.filter(
         pk=upload_id, status__in=(UploadStatus.CHECKING, UploadStatus.IMPORTING)
-    ).update(status=UploadStatus.FAILED, message=message[:500])
+    )
+    upload = running.select_related("user").first()
+    if upload is None:
+        return
+    with translation.override(upload.user.language):
+        message = _(
+            "The file could not be checked because of an error on our side, and nothing "
+            "was written. The error has been logged; please try again later."
+        )
+    running.update(status=UploadStatus.FAILED, message=message, finished_at=timezone.now())

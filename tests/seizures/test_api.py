@@ -231,3 +231,45 @@ def test_national_admins_manage_their_keys(as_user, national_admin, officer, mak
     other.refresh_from_db()
     assert other.revoked_at is None
     assert as_user(officer).get(reverse("accounts:api-key-list")).status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "label"),
+    [
+        ({"national_reference": "FR\x00API"}, "national_reference", "National reference"),
+        ({"place": "Roissy\x00"}, "place", "Place"),
+        ({"transport_mode": "AIR\x00"}, "transport_mode", "Transport mode"),
+        ({"concealment_methods": ["IN_LUGGAGE", "\x00"]}, "concealment_methods", None),
+        (
+            {"lines": [{"commodity_type": "COCAINE", "quantity": "1", "unit": "KG\x00"}]},
+            "lines-0-unit",
+            "Unit",
+        ),
+        ({"route": [{"kind": "departure", "country": "C\x00O"}]}, "route-0-country", "Country"),
+    ],
+)
+def test_a_null_character_in_a_field_is_a_validation_error_naming_it(api, changes, field, label):
+    response = post(api, "api:case-create", case_json(**changes))
+    assert response.status_code == 400, response.content
+    [error] = response.json()["errors"]
+    assert list(error["errors"]) == [field]
+    [message] = error["errors"][field]
+    assert "contains a null character (U+0000)" in message
+    if label:
+        assert message.startswith(f"“{label}”")
+    assert not Case.objects.exists()
+
+
+@pytest.mark.parametrize("body", [0, [], "x", None])
+def test_confirming_with_a_body_that_is_not_an_object_imports_as_the_default(
+    api, body, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(
+            reverse("api:upload-create"), {"file": as_file(filled_template([CASE_ROW]))}
+        )
+    url = reverse("api:upload-confirm", args=[response.json()["id"]])
+    with django_capture_on_commit_callbacks(execute=True):
+        response = api.post(url, json.dumps(body), content_type="application/json")
+    assert response.status_code == 202, response.content
+    assert Case.objects.count() == 1

@@ -397,3 +397,40 @@ def test_retired_vocabulary_entries_cannot_be_chosen(as_user, officer, vocab, re
     assert response.status_code == 200
     assert "Select a valid choice" in response.content.decode()
     assert not Case.objects.exists()
+
+
+def test_a_null_character_in_the_entry_form_is_an_error_that_names_the_field(
+    as_user, officer, vocab
+):
+    data = full_form(vocab, place="Le\x00Havre", national_reference="FR\x001")
+    data["route-0-place"] = "Quito\x00"
+    response = as_user(officer).post(reverse("seizures:case-create"), data)
+    assert response.status_code == 200
+    forms = response.context["forms"]
+    assert forms.case.errors["place"] == [
+        "“Place” contains a null character (U+0000), which cannot be stored: remove it."
+    ]
+    assert (
+        "“National reference” contains a null character"
+        in forms.case.errors["national_reference"][0]
+    )
+    assert "null character" in forms.route.forms[0].errors["place"][0]
+    assert not Case.objects.exists()
+
+
+def test_a_null_character_in_the_simplified_form_names_the_field(as_user, officer, vocab):
+    data = {
+        "seizure_date": "2026-02-01",
+        "country": "FR\x00",
+        "commodity_type": vocab.cigarettes.pk,
+        "quantity": "5",
+        "unit": vocab.carton.pk,
+        "transport_mode": vocab.transport.pk,
+        "detection_method": vocab.detection.pk,
+        "national_reference": "FR-2026-\x0077",
+    }
+    response = as_user(officer).post(reverse("seizures:case-create-simple"), data)
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert "contains a null character (U+0000)" in page
+    assert not Case.objects.exists()

@@ -988,3 +988,81 @@ def test_an_import_lost_after_writing_its_cases_but_before_it_was_done_wrote_not
     confirm(upload, national_admin, django_capture_on_commit_callbacks)
     assert upload.status == UploadStatus.DONE and Case.objects.count() == 3
     assert len(upload.result["created"]) == 3
+
+
+def test_a_null_character_in_a_csv_cell_is_an_error_on_that_row_and_column(
+    national_admin, django_capture_on_commit_callbacks
+):
+    content = _csv(
+        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
+        "EC-\x002,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
+        "EC-3,2026-03-14,NL,SEA\x00_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
+    )
+    upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    assert upload.status == UploadStatus.INVALID, upload.message
+    found = [(e["row"], e["column"], e["message"]) for e in upload.errors]
+    assert found == [
+        (
+            3,
+            "National reference",
+            "“National reference” contains a null character (U+0000), which cannot be "
+            "stored: remove it.",
+        ),
+        (
+            4,
+            "Transport mode",
+            "“Transport mode” contains a null character (U+0000), which cannot be stored: "
+            "remove it.",
+        ),
+    ]
+    assert upload.error_file and not Case.objects.exists()
+
+
+def test_a_null_character_in_a_reference_of_the_offenders_sheet_is_an_error_on_that_cell(db):
+    # openpyxl cannot write a NUL into a workbook: the sheets are given as read.
+    from seizures.imports.columns import CASE_SHEET_COLUMNS, OFFENDER_COLUMNS, Vocabularies
+    from seizures.imports.parsing import parse_workbook
+    from seizures.imports.reading import Sheet, Workbook
+
+    def sheet(name, columns, rows):
+        return Sheet(name, dict(enumerate(columns)), iter(enumerate(rows, start=2)))
+
+    workbook = Workbook(
+        cases=sheet("Cases", CASE_SHEET_COLUMNS, [{**CASE_ROW, "place": "Roissy\x00"}]),
+        offenders=sheet("Offenders", OFFENDER_COLUMNS, [{"national_reference": "FR\x00-1"}]),
+        close=lambda: None,
+    )
+    parsed = parse_workbook(workbook, Vocabularies())
+    errors = [error.as_dict() for error in [*parsed.errors, *parsed.cases["FR-1"].errors]]
+    assert {(e["sheet"], e["row"], e["column"]) for e in errors} == {
+        ("Offenders", 2, "National reference"),
+        ("Cases", 2, "Place"),
+    }
+    assert all("contains a null character" in e["message"] for e in errors)
+
+
+def test_a_check_that_crashes_leaves_a_message_for_the_user_not_the_error(
+    national_admin, django_capture_on_commit_callbacks, monkeypatch
+):
+    def crash(*args, **kwargs):
+        raise RuntimeError('invalid byte sequence for encoding "UTF8": 0x00')
+
+    monkeypatch.setattr(service, "parse_workbook", crash)
+    content = _csv("EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,")
+    with pytest.raises(RuntimeError):  # raised on, for the worker's log
+        upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    upload = Upload.objects.get()
+    assert upload.status == UploadStatus.FAILED
+    assert "0x00" not in upload.message and "error on our side" in upload.message
+    assert upload.finished_at is not None
+
+
+def test_a_csv_cell_over_the_field_limit_is_refused_for_its_length_not_its_quotes(
+    national_admin, django_capture_on_commit_callbacks
+):
+    long_place = "x" * (200 * 1024)
+    content = _csv(f"EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,{long_place}")
+    upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
+    assert upload.status == UploadStatus.FAILED
+    assert upload.message == "A cell of the CSV file is longer than 128 KB: shorten it."
+    assert not Case.objects.exists()
