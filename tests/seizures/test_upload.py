@@ -988,3 +988,22 @@ def test_an_import_lost_after_writing_its_cases_but_before_it_was_done_wrote_not
     confirm(upload, national_admin, django_capture_on_commit_callbacks)
     assert upload.status == UploadStatus.DONE and Case.objects.count() == 3
     assert len(upload.result["created"]) == 3
+
+
+def test_an_impossible_date_is_said_not_to_exist():
+    from seizures.imports.columns import CellError, parse_date
+
+    with pytest.raises(CellError) as error:
+        parse_date("31/02/2026")
+    assert "does not exist" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "text", ["2019-01-03T00:00:00", "2019-01-03 00:00:00", "03/01/2019 14:30", "03.01.2019 9:05"]
+)
+def test_a_date_with_a_time_part_is_read_and_the_time_ignored(text):
+    import datetime
+
+    from seizures.imports.columns import parse_date
+
+    assert parse_date(text) == datetime.date(2019, 1, 3)
