@@ -999,7 +999,14 @@ def test_an_impossible_date_is_said_not_to_exist():
 
 
 @pytest.mark.parametrize(
-    "text", ["2019-01-03T00:00:00", "2019-01-03 00:00:00", "03/01/2019 14:30", "03.01.2019 9:05"]
+    "text",
+    [
+        "2019-01-03T00:00:00",
+        "2019-01-03 00:00:00",
+        "03/01/2019 14:30",
+        "03.01.2019 9:05",
+        "03/01/2019 12:00:00 AM",
+    ],
 )
 def test_a_date_with_a_time_part_is_read_and_the_time_ignored(text):
     import datetime
