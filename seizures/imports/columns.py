@@ -371,14 +371,23 @@ _DATE_PATTERNS = [
 ]
 
 
+# A time after the date ("2019-01-03T00:00:00", "03/01/2019 12:00:00 AM", "14:30"):
+# accepted and ignored, never the reason for a wrong or refused date.
+_TIME_PART = re.compile(
+    r"^(?P<date>\S+?)(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?"
+    r"(?:Z|[+-]\d{2}:?\d{2})?)?$"
+)
+
+
 def parse_date(value) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
     text = str(value).strip()
-    if " " in text:  # "2026-03-14 00:00:00", as CSV exports of dates often are
-        text = text.split(" ", 1)[0]
+    timed = _TIME_PART.match(text)
+    if timed:
+        text = timed.group("date")
     for pattern, (year, month, day) in _DATE_PATTERNS:
         match = pattern.match(text)
         if match:
@@ -387,7 +396,9 @@ def parse_date(value) -> datetime.date:
                     int(match.group(year)), int(match.group(month)), int(match.group(day))
                 )
             except ValueError:
-                break
+                raise CellError(
+                    _("“%(value)s”: this date does not exist.") % {"value": value}
+                ) from None
     raise CellError(_("Write the date as 2026-03-14, 14/03/2026 or 14.03.2026."))
 
 

@@ -1066,3 +1066,29 @@ def test_a_csv_cell_over_the_field_limit_is_refused_for_its_length_not_its_quote
     assert upload.status == UploadStatus.FAILED
     assert upload.message == "A cell of the CSV file is longer than 128 KB: shorten it."
     assert not Case.objects.exists()
+
+
+def test_an_impossible_date_is_said_not_to_exist():
+    from seizures.imports.columns import CellError, parse_date
+
+    with pytest.raises(CellError) as error:
+        parse_date("31/02/2026")
+    assert "does not exist" in str(error.value)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "2019-01-25T00:00:00",
+        "2019-01-25 00:00:00",
+        "25/01/2019 14:30",
+        "25.01.2019 9:05",
+        "25/01/2019 12:00:00 AM",
+    ],
+)
+def test_a_date_with_a_time_part_is_read_and_the_time_ignored(text):
+    import datetime
+
+    from seizures.imports.columns import parse_date
+
+    assert parse_date(text) == datetime.date(2019, 1, 25)
