@@ -4,6 +4,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 # make run: development settings on the embedded SQLite unless DATABASE_URL is set.
 RUN_ENV := DEBUG=1
+# make run PORT=8001 to serve on another port.
+PORT ?= 8000
 
 .PHONY: run test install lint format check-deploy migrate demo clean
 
@@ -24,7 +26,7 @@ demo: migrate
 	$(RUN_ENV) $(BIN)/python manage.py seed_demo --min-cases 2000
 
 run: demo
-	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:8000
+	$(RUN_ENV) $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install
 	$(BIN)/pytest $(PYTEST_ARGS)

@@ -400,9 +400,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
+    "filters": {"forbidden": {"()": "cen_suite.log.ForbiddenWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
-    "loggers": {"axes": {"level": "ERROR"}},  # failures are in the audit log
+    "loggers": {
+        "axes": {"level": "ERROR"},  # failures are in the audit log
+        "django.request": {"filters": ["forbidden"]},
+    },
 }
 
 # The address users reach this instance at, for links in e-mails sent by workers.

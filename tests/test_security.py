@@ -59,3 +59,16 @@ def test_health_check_is_public_and_checks_the_database(client, db):
     response = client.get(reverse("health"))
     assert response.status_code == 200
     assert response.json() == {"status": "ok"}
+
+
+def test_a_forbidden_page_is_logged_as_one_warning_line_without_traceback(as_user, officer, caplog):
+    import logging
+
+    from django.urls import reverse
+
+    with caplog.at_level(logging.WARNING, logger="django.request"):
+        response = as_user(officer).get(reverse("accounts:user-list"))
+    assert response.status_code == 403
+    records = [r for r in caplog.records if r.name == "django.request"]
+    assert len(records) == 1 and records[0].levelno == logging.WARNING
+    assert records[0].exc_info is None and "Traceback" not in caplog.text

@@ -40,3 +40,9 @@ def test_seed_demo_tops_cases_up_once(db, settings):
     case = Case.objects.first()
     assert case.lines.exists() and case.route_legs.count() >= 2
     assert case.route_legs.first().kind == "departure"
+
+
+def test_seed_demo_prints_a_second_factor_command_that_works_as_pasted(db, settings, capsys):
+    settings.DEBUG = True
+    call_command("seed_demo")
+    assert "DEBUG=1 .venv/bin/python manage.py demo_totp <e-mail>" in capsys.readouterr().out

@@ -44,7 +44,8 @@ class Command(BaseCommand):
         self.stdout.write(f"{len(administrations) - 1} administrations, {created} new demo users.")
         self.stdout.write(f"Every demo user's password: {DEMO_PASSWORD}")
         self.stdout.write(
-            "Second factor: python manage.py demo_totp <e-mail> prints the current code.\n"
+            "Second factor: DEBUG=1 .venv/bin/python manage.py demo_totp <e-mail> prints the "
+            "current code (a code logs in once per 30 seconds).\n"
         )
         for country, role, email, _name, _language in all_demo_users():
             self.stdout.write(f"  {email:28} {role.label:24} {administrations[country].name}")
