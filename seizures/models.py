@@ -739,14 +739,6 @@ UPLOAD_CHECK_STALLED_AFTER = timedelta(minutes=10)
 UPLOAD_MAX_ATTEMPTS = 3
 
 
-class UploadAfterImport(models.TextChoices):
-    """The workflow step an import takes for every case it writes."""
-
-    DRAFT = "draft", _("Leave them as drafts")
-    SUBMIT = "submit", _("Submit them for validation")
-    VALIDATE = "validate", _("Validate them")
-
-
 class Upload(models.Model):
     """A spreadsheet of cases: checked by a worker, previewed, then imported
     whole or not at all."""
@@ -775,12 +767,6 @@ class Upload(models.Model):
         max_length=6,
         choices=UploadExisting.choices,
         default=UploadExisting.UPDATE,
-    )
-    after_import = models.CharField(
-        _("after the import"),
-        max_length=8,
-        choices=UploadAfterImport.choices,
-        default=UploadAfterImport.DRAFT,
     )
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)

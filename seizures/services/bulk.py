@@ -14,6 +14,7 @@ transaction (imports/service.py).
 
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
+from django.db.models import Count
 from django.http import HttpRequest
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
@@ -208,19 +209,12 @@ def bulk_candidates(*, user: User, filters: dict | None = None, upload: Upload |
 def bulk_preview(cases) -> dict:
     """How many of ``cases`` are in each status, and how many each step would change."""
     by_status = dict.fromkeys(CaseStatus.values, 0)
-    for row in cases.order_by().values("status").annotate(n=_count()):
+    for row in cases.order_by().values("status").annotate(n=Count("pk")):
         by_status[row["status"]] = row["n"]
     changes = {
-        step: sum(by_status[status] for status in statuses)
-        for step, statuses in STEP_FROM.items()
+        step: sum(by_status[status] for status in statuses) for step, statuses in STEP_FROM.items()
     }
     return {"by_status": by_status, "changes": changes, "total": sum(by_status.values())}
-
-
-def _count():
-    from django.db.models import Count
-
-    return Count("pk")
 
 
 # --- The job ---------------------------------------------------------------------
@@ -259,7 +253,12 @@ def bulk_action_create(
         request=request,
         actor=user,
         target=job,
-        details={"action": action, "cases": len(ids), "query": query, "upload": upload and upload.pk},
+        details={
+            "action": action,
+            "cases": len(ids),
+            "query": query,
+            "upload": upload and upload.pk,
+        },
     )
     tasks.run_bulk_action.delay_on_commit(job.pk)
     return job
