@@ -279,6 +279,7 @@ class AuditAction(models.TextChoices):
     CASE_REOPENED = "case.reopened", _("Case reopened")
     CASE_FLAGGED = "case.flagged", _("Data-quality problem reported")
     CASE_VIEWED = "case.viewed", _("Case viewed")
+    CASE_BULK_REQUESTED = "case.bulk", _("Workflow step requested on many cases")
     CASES_SEARCHED = "case.searched", _("Cases searched")
     VOCABULARY_CHANGED = "vocabulary.changed", _("Vocabulary entry saved")
     EXPORT_CREATED = "export.created", _("Search exported")

@@ -893,3 +893,72 @@ class DimensionStatMonth(models.Model):
     def __str__(self):
         level = f"{self.area}/{self.commodity_type}"
         return f"{self.month:%Y-%m} {self.kind}={self.value} {self.country or '*'} {level}"
+
+
+class BulkActionKind(models.TextChoices):
+    """A workflow step taken on many cases of one administration at once."""
+
+    SUBMIT = "submit", _("Submit")
+    VALIDATE = "validate", _("Validate")
+    REJECT = "reject", _("Reject")
+
+
+class BulkActionStatus(models.TextChoices):
+    QUEUED = "queued", _("Queued")
+    RUNNING = "running", _("Running")
+    DONE = "done", _("Done")
+    FAILED = "failed", _("Failed")
+
+
+class BulkAction(models.Model):
+    """Submit, validate or reject the chosen cases of one administration, in a
+    worker, a batch of cases at a time: each batch is written whole or not at all
+    (seizures/services/bulk.py)."""
+
+    administration = models.ForeignKey(
+        Administration, on_delete=models.PROTECT, related_name="+", verbose_name=_("administration")
+    )
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+    )
+    action = models.CharField(_("action"), max_length=8, choices=BulkActionKind.choices)
+    reason = models.TextField(_("reason for rejection"), blank=True)
+    # Where the cases were chosen: a search (its query string) or an upload.
+    query = models.TextField(blank=True)
+    upload = models.ForeignKey(Upload, on_delete=models.SET_NULL, null=True, blank=True)
+    # The cases chosen when the user confirmed; those done are taken off the front.
+    case_ids = models.JSONField(default=list)
+    status = models.CharField(
+        _("status"),
+        max_length=8,
+        choices=BulkActionStatus.choices,
+        default=BulkActionStatus.QUEUED,
+    )
+    cases_total = models.PositiveIntegerField(default=0)
+    cases_done = models.PositiveIntegerField(default=0)
+    # Chosen, but no longer in a status the step applies to when their batch came.
+    cases_skipped = models.PositiveIntegerField(default=0)
+    message = models.TextField(blank=True)
+    created_at = models.DateTimeField(_("requested"), default=timezone.now)
+    progress_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self):
+        return f"{self.action} ×{self.cases_total} ({self.status})"
+
+    def get_absolute_url(self):
+        return reverse("seizures:bulk-action-detail", kwargs={"pk": self.pk})
+
+    @property
+    def progress(self) -> int:
+        if self.status == BulkActionStatus.DONE:
+            return 100
+        handled = self.cases_done + self.cases_skipped
+        return int(100 * handled / self.cases_total) if self.cases_total else 0
+
+    @property
+    def is_running(self) -> bool:
+        return self.status in (BulkActionStatus.QUEUED, BulkActionStatus.RUNNING)

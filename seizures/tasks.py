@@ -90,3 +90,20 @@ def import_upload(upload_id: int):
     upload = upload_take_up(upload_id=upload_id, status=UploadStatus.IMPORTING)
     if upload is not None:
         upload_import(upload=upload)
+
+
+# Delivered again if the worker is lost midway: the job goes on from the first
+# batch it had not committed (services/bulk.py).
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_bulk_action(job_id: int):
+    from .models import BulkAction
+    from .services.bulk import bulk_action_fail, bulk_action_run
+
+    job = BulkAction.objects.filter(pk=job_id).select_related("user").first()
+    if job is None:
+        return
+    try:
+        bulk_action_run(job=job)
+    except Exception as error:
+        bulk_action_fail(job_id=job_id, error=error)
+        raise

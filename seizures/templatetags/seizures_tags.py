@@ -33,3 +33,11 @@ def case_field_label(name: str) -> str:
         return str(Case._meta.get_field(name).verbose_name)
     except FieldDoesNotExist:
         return name
+
+
+@register.filter
+def takes_bulk_steps(user) -> bool:
+    """{% if user|takes_bulk_steps %}: the link to submit or validate many cases."""
+    from ..services.bulk import bulk_steps_for
+
+    return bool(bulk_steps_for(user))

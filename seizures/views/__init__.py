@@ -1,6 +1,7 @@
 """The pages of the global CEN, one module per area; urls.py names them from here."""
 
 from .annual_summary import annual_summary_page
+from .bulk import bulk_action_detail, bulk_action_new, bulk_action_retry
 from .cases import (
     case_create,
     case_create_simple,
@@ -69,6 +70,9 @@ from .vocabularies import (
 
 __all__ = [
     "annual_summary_page",
+    "bulk_action_detail",
+    "bulk_action_new",
+    "bulk_action_retry",
     "case_create",
     "case_create_simple",
     "case_detail",

@@ -1,0 +1,323 @@
+"""One workflow step on many cases at once: submit, validate or reject every chosen
+case of an administration (a search result or an upload's cases).
+
+The user chooses the cases on the bulk page (views/bulk.py), sees how many each
+step would change, and confirms: ``bulk_action_create`` records the chosen case
+ids on a ``BulkAction`` row and queues ``tasks.run_bulk_action``, which calls
+``bulk_action_run``. That takes the cases a batch at a time: each batch is
+written whole or not at all by ``cases_workflow_apply`` — the status changes
+with set-based UPDATEs, the history and the audit log with bulk inserts, and the
+statistics summaries once per batch (``statistics_cases_add``), not once per
+case. An import applies the same step to the cases it writes, inside its own
+transaction (imports/service.py).
+"""
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Count
+from django.http import HttpRequest
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+
+from accounts.models import AuditAction, Role, User
+from accounts.services import audit_event_create, audit_events_create_many
+
+from .. import tasks
+from ..models import (
+    BulkAction,
+    BulkActionKind,
+    BulkActionStatus,
+    Case,
+    CaseAction,
+    CaseChange,
+    CaseStatus,
+    Upload,
+)
+from ..statistics.summary import statistics_cases_add
+
+BATCH_SIZE = 1000
+
+# The statuses each step takes a case from. A national admin validates a draft in
+# one step: it is submitted and validated, both recorded in its history.
+STEP_FROM = {
+    BulkActionKind.SUBMIT: (CaseStatus.DRAFT, CaseStatus.REJECTED),
+    BulkActionKind.VALIDATE: (CaseStatus.DRAFT, CaseStatus.REJECTED, CaseStatus.SUBMITTED),
+    BulkActionKind.REJECT: (CaseStatus.SUBMITTED,),
+}
+STEP_ROLES = {
+    BulkActionKind.SUBMIT: (Role.OFFICER, Role.NATIONAL_ADMIN),
+    BulkActionKind.VALIDATE: (Role.NATIONAL_ADMIN,),
+    BulkActionKind.REJECT: (Role.NATIONAL_ADMIN,),
+}
+
+
+def bulk_steps_for(user: User) -> list[str]:
+    """The steps ``user`` may take on many of their administration's cases."""
+    return [step for step, roles in STEP_ROLES.items() if user.role in roles]
+
+
+def _check_step(user: User, action: str) -> None:
+    if action not in bulk_steps_for(user):
+        raise PermissionDenied
+
+
+def _history(case_id: int, *, user: User, action: str, previous: str, to: str, comment=""):
+    return CaseChange(
+        case_id=case_id,
+        user=user,
+        action=action,
+        changes={"status": {"from": previous, "to": to}},
+        comment=comment,
+    )
+
+
+def _audit_row(action: str, case: Case, *, user: User, previous: str, bulk: int | None):
+    details = {"reference": case.reference, "from": previous}
+    if bulk is not None:
+        details["bulk_action"] = bulk
+    return {
+        "action": action,
+        "actor": user,
+        "administration": user.administration,
+        "target": case,
+        "details": details,
+    }
+
+
+@transaction.atomic
+def cases_workflow_apply(
+    *, user: User, case_ids: list[int], action: str, reason: str = "", bulk: int | None = None
+) -> int:
+    """Take ``action`` on those of ``case_ids`` that belong to the user's
+    administration and are in a status it applies to; the others are left as they
+    are. All or nothing. Returns how many cases changed."""
+    _check_step(user, action)
+    if action == BulkActionKind.REJECT and not reason.strip():
+        raise PermissionDenied(_("Give the reason for the rejection."))
+    cases = list(
+        Case.objects.select_for_update()
+        .filter(
+            pk__in=case_ids,
+            administration_id=user.administration_id,
+            status__in=STEP_FROM[action],
+        )
+        .only("pk", "reference", "status", "administration_id")
+        .order_by("pk")
+    )
+    if not cases:
+        return 0
+    now = timezone.now()
+    ids = [case.pk for case in cases]
+    history, audit = [], []
+    unsubmitted = [case for case in cases if case.status != CaseStatus.SUBMITTED]
+    if action in (BulkActionKind.SUBMIT, BulkActionKind.VALIDATE) and unsubmitted:
+        Case.objects.filter(pk__in=[case.pk for case in unsubmitted]).update(
+            status=CaseStatus.SUBMITTED, submitted_at=now, updated_at=now
+        )
+        for case in unsubmitted:
+            history.append(
+                _history(
+                    case.pk,
+                    user=user,
+                    action=CaseAction.SUBMITTED,
+                    previous=case.status,
+                    to=CaseStatus.SUBMITTED,
+                )
+            )
+            audit.append(
+                _audit_row(
+                    AuditAction.CASE_SUBMITTED, case, user=user, previous=case.status, bulk=bulk
+                )
+            )
+    if action == BulkActionKind.VALIDATE:
+        Case.objects.filter(pk__in=ids).update(
+            status=CaseStatus.VALIDATED,
+            validated_by=user,
+            validated_at=now,
+            rejection_reason="",
+            updated_at=now,
+        )
+        for case in cases:
+            history.append(
+                _history(
+                    case.pk,
+                    user=user,
+                    action=CaseAction.VALIDATED,
+                    previous=CaseStatus.SUBMITTED,
+                    to=CaseStatus.VALIDATED,
+                )
+            )
+            audit.append(
+                _audit_row(
+                    AuditAction.CASE_VALIDATED,
+                    case,
+                    user=user,
+                    previous=CaseStatus.SUBMITTED,
+                    bulk=bulk,
+                )
+            )
+        statistics_cases_add(case_ids=ids)
+    elif action == BulkActionKind.REJECT:
+        Case.objects.filter(pk__in=ids).update(
+            status=CaseStatus.REJECTED, rejection_reason=reason, updated_at=now
+        )
+        for case in cases:
+            history.append(
+                _history(
+                    case.pk,
+                    user=user,
+                    action=CaseAction.REJECTED,
+                    previous=case.status,
+                    to=CaseStatus.REJECTED,
+                    comment=reason,
+                )
+            )
+            audit.append(
+                _audit_row(
+                    AuditAction.CASE_REJECTED, case, user=user, previous=case.status, bulk=bulk
+                )
+            )
+    for entry in history:
+        entry.at = now
+    CaseChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
+    audit_events_create_many(audit)
+    return len(cases)
+
+
+# --- Choosing the cases --------------------------------------------------------------
+
+
+def bulk_candidates(*, user: User, filters: dict | None = None, upload: Upload | None = None):
+    """The user's administration's cases chosen by a search's filters (whatever its
+    status filter says, within the administration) or written by an upload."""
+    from ..search.query import case_search
+
+    own = Case.objects.filter(administration_id=user.administration_id)
+    if upload is not None:
+        result = upload.result or {}
+        references = [*result.get("created", []), *result.get("updated", [])]
+        return own.filter(reference__in=references)
+    filters = filters or {}
+    statuses = [filters["status"]] if filters.get("status") else list(CaseStatus.values)
+    chosen = own.none()
+    for status in statuses:
+        matching = case_search(user=user, filters={**filters, "status": status})
+        chosen |= own.filter(pk__in=matching.order_by().values("pk"))
+    return chosen
+
+
+def bulk_preview(cases) -> dict:
+    """How many of ``cases`` are in each status, and how many each step would change."""
+    by_status = dict.fromkeys(CaseStatus.values, 0)
+    for row in cases.order_by().values("status").annotate(n=Count("pk")):
+        by_status[row["status"]] = row["n"]
+    changes = {
+        step: sum(by_status[status] for status in statuses) for step, statuses in STEP_FROM.items()
+    }
+    return {"by_status": by_status, "changes": changes, "total": sum(by_status.values())}
+
+
+# --- The job ---------------------------------------------------------------------
+
+
+@transaction.atomic
+def bulk_action_create(
+    *,
+    user: User,
+    action: str,
+    cases,
+    reason: str = "",
+    query: str = "",
+    upload: Upload | None = None,
+    request: HttpRequest | None = None,
+) -> BulkAction:
+    """Record the chosen cases to which ``action`` applies and queue the job."""
+    _check_step(user, action)
+    if action == BulkActionKind.REJECT and not reason.strip():
+        raise PermissionDenied(_("Give the reason for the rejection."))
+    ids = list(
+        cases.filter(status__in=STEP_FROM[action]).order_by("pk").values_list("pk", flat=True)
+    )
+    job = BulkAction.objects.create(
+        administration=user.administration,
+        user=user,
+        action=action,
+        reason=reason.strip(),
+        query=query,
+        upload=upload,
+        case_ids=ids,
+        cases_total=len(ids),
+    )
+    audit_event_create(
+        action=AuditAction.CASE_BULK_REQUESTED,
+        request=request,
+        actor=user,
+        target=job,
+        details={
+            "action": action,
+            "cases": len(ids),
+            "query": query,
+            "upload": upload and upload.pk,
+        },
+    )
+    tasks.run_bulk_action.delay_on_commit(job.pk)
+    return job
+
+
+def bulk_action_run(*, job: BulkAction) -> BulkAction:
+    """Take the job's step on its remaining cases, a batch at a time; each batch
+    commits whole with the job's progress, so that a job stopped midway (a
+    failure, a killed worker) goes on from the first batch not written. Running a
+    finished job again changes nothing."""
+    if job.status in (BulkActionStatus.DONE, BulkActionStatus.FAILED):
+        return job
+    BulkAction.objects.filter(pk=job.pk).update(
+        status=BulkActionStatus.RUNNING, progress_at=timezone.now()
+    )
+    user = job.user
+    while True:
+        with transaction.atomic():
+            job = BulkAction.objects.select_for_update().get(pk=job.pk)
+            if job.status != BulkActionStatus.RUNNING:
+                return job
+            batch, rest = job.case_ids[:BATCH_SIZE], job.case_ids[BATCH_SIZE:]
+            if not batch:
+                job.status, job.finished_at = BulkActionStatus.DONE, timezone.now()
+                job.save(update_fields=["status", "finished_at"])
+                return job
+            changed = cases_workflow_apply(
+                user=user, case_ids=batch, action=job.action, reason=job.reason, bulk=job.pk
+            )
+            job.case_ids = rest
+            job.cases_done += changed
+            job.cases_skipped += len(batch) - changed
+            job.progress_at = timezone.now()
+            job.save(update_fields=["case_ids", "cases_done", "cases_skipped", "progress_at"])
+
+
+def bulk_action_fail(*, job_id: int, error: Exception) -> None:
+    """The batch being written was rolled back; those before it stay written."""
+    job = BulkAction.objects.select_related("user").get(pk=job_id)
+    with translation.override(job.user.language):
+        if isinstance(error, PermissionDenied):
+            message = _("You may no longer take this step on these cases.")
+        else:
+            message = _(
+                "The job stopped: the cases not yet changed were left as they were. "
+                "Try again, or contact your administrator."
+            )
+    BulkAction.objects.filter(pk=job_id).update(
+        status=BulkActionStatus.FAILED, message=message, finished_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def bulk_action_retry(*, job: BulkAction, user: User) -> BulkAction:
+    """Go on with the cases a failed job did not reach."""
+    job = BulkAction.objects.select_for_update().get(pk=job.pk)
+    if job.user_id != user.pk or job.status != BulkActionStatus.FAILED or not job.case_ids:
+        raise PermissionDenied(_("This job cannot be tried again."))
+    job.status, job.message, job.finished_at = BulkActionStatus.QUEUED, "", None
+    job.save(update_fields=["status", "message", "finished_at"])
+    tasks.run_bulk_action.delay_on_commit(job.pk)
+    return job
