@@ -919,7 +919,10 @@ class BulkAction(models.Model):
         Administration, on_delete=models.PROTECT, related_name="+", verbose_name=_("administration")
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", verbose_name=_("by")
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("requested by"),
     )
     action = models.CharField(_("action"), max_length=8, choices=BulkActionKind.choices)
     reason = models.TextField(_("reason for rejection"), blank=True)
