@@ -76,6 +76,9 @@ def _line(label, width, key, full_only=False) -> Column:
 
 CASE_COLUMNS = [
     _case(_label(Case, "reference"), 20, "reference"),
+    # Filled for the exporting administration's own cases only, so that imported
+    # rows can be traced back to its source records.
+    _case(_label(Case, "national_reference"), 20, "national_reference"),
     _case(_label(Case, "seizure_date"), 12, "seizure_date"),
     _case(_label(Case, "administration"), 32, "administration"),
     _case(_label(Case, "country"), 20, "country"),
@@ -149,6 +152,7 @@ _CASE_FIELDS = (
     "narrative",
     "status",
     "quality_score",
+    "national_reference",
 )
 _LINE_FIELDS = (
     "case_id",
@@ -216,7 +220,7 @@ def _quantity_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
-def _case_values(row, labels: _Labels, related: dict) -> dict:
+def _case_values(row, labels: _Labels, related: dict, own_administration_id=None) -> dict:
     (
         case_id,
         reference,
@@ -236,6 +240,7 @@ def _case_values(row, labels: _Labels, related: dict) -> dict:
         narrative,
         status,
         quality_score,
+        national_reference,
     ) = row
     concealments = related["concealment"].get(case_id, ())
     offences = related["offence"].get(case_id, ())
@@ -261,6 +266,9 @@ def _case_values(row, labels: _Labels, related: dict) -> dict:
         "narrative": narrative,
         "status": labels.status.get(status, status),
         "quality_score": quality_score,
+        "national_reference": (
+            national_reference if administration == own_administration_id else ""
+        ),
     }
 
 
@@ -338,13 +346,18 @@ def _planned_for_every_row():
             cursor.execute("RESET cursor_tuple_fraction")
 
 
-def export_rows(cases, *, layout: str, columns: list[Column]) -> Iterator[list]:
-    """Cases in the search's order; for the line layout, their lines in turn."""
+def export_rows(
+    cases, *, layout: str, columns: list[Column], own_administration_id: int | None = None
+) -> Iterator[list]:
+    """Cases in the search's order; for the line layout, their lines in turn. The
+    national reference is written for ``own_administration_id``'s cases only."""
     with _planned_for_every_row():
-        yield from _rows(cases, layout=layout, columns=columns)
+        yield from _rows(
+            cases, layout=layout, columns=columns, own_administration_id=own_administration_id
+        )
 
 
-def _rows(cases, *, layout: str, columns: list[Column]) -> Iterator[list]:
+def _rows(cases, *, layout: str, columns: list[Column], own_administration_id=None):
     labels = _Labels()
     case_keys = [column.key for column in columns if not column.on_line]
     line_keys = [column.key for column in columns if column.on_line]
@@ -354,7 +367,7 @@ def _rows(cases, *, layout: str, columns: list[Column]) -> Iterator[list]:
     for chunk in _batched(rows, CHUNK):
         related = _related([row[0] for row in chunk])
         for row in chunk:
-            case = _case_values(row, labels, related)
+            case = _case_values(row, labels, related, own_administration_id)
             lines = related["lines"].get(row[0], ())
             if not per_line:
                 case["commodities"] = "; ".join(

@@ -68,7 +68,13 @@ def export_run(*, export: Export) -> Export:
         with tempfile.TemporaryDirectory() as folder:
             path = Path(folder) / f"export.{export.format}"
             writer = WRITERS[export.format](path, columns, str(_("Cases")))
-            for row in export_rows(cases, layout=export.layout, columns=columns):
+            rows = export_rows(
+                cases,
+                layout=export.layout,
+                columns=columns,
+                own_administration_id=user.administration_id,
+            )
+            for row in rows:
                 writer.write(row)
                 if writer.rows % 5000 == 0:
                     Export.objects.filter(pk=export.pk).update(rows_done=writer.rows)

@@ -237,3 +237,28 @@ def test_old_exports_are_purged(as_user, officer, cases, django_capture_on_commi
     with time_machine.travel(datetime.datetime.now(tz=datetime.UTC) + datetime.timedelta(days=8)):
         assert exports_purge() == 1
     assert not default_storage.exists(name) and not Export.objects.exists()
+
+
+def test_the_national_reference_is_exported_for_ones_own_cases_only(
+    as_user, officer, kenyan_officer, cases, django_capture_on_commit_callbacks
+):
+    from seizures.models import Case
+
+    for case in Case.objects.all():
+        case.national_reference = f"NAT-{case.pk}"
+        case.save(update_fields=["national_reference"])
+    client = as_user(officer)
+    done = export(client, "", capture=django_capture_on_commit_callbacks)
+    sheet = read_xlsx(client, done).worksheets[0]
+    header = [cell.value for cell in sheet[1]]
+    column = header.index("National reference")
+    values = {row[0]: row[column] for row in sheet.iter_rows(min_row=2, values_only=True)}
+    own = set(
+        Case.objects.filter(administration=officer.administration).values_list(
+            "reference", flat=True
+        )
+    )
+    assert own and any(reference not in own for reference in values)
+    for reference, national in values.items():
+        expected = f"NAT-{Case.objects.get(reference=reference).pk}"
+        assert national == (expected if reference in own else None)
