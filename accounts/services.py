@@ -66,14 +66,19 @@ SECRET_DETAIL_KEYS = frozenset(
 
 
 def _without_secrets(value):
+    """The details as they can be stored: no secret, and no NUL character (a
+    hostile search's filters are audited as typed, but PostgreSQL's jsonb refuses
+    U+0000; it is kept visible as U+FFFD)."""
     if isinstance(value, dict):
         return {
-            key: _without_secrets(item)
+            _without_secrets(key): _without_secrets(item)
             for key, item in value.items()
             if str(key).lower() not in SECRET_DETAIL_KEYS
         }
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return [_without_secrets(item) for item in value]
+    if isinstance(value, str):
+        return value.replace("\x00", "\ufffd")
     return value
 
 

@@ -56,27 +56,21 @@ def add(table: str, rows: list[tuple], *, prune: bool = True) -> None:
         )
 
 
-def insert_select(table: str, queryset, aliases: list[str], *, add: bool = False) -> None:
+def insert_select(table: str, queryset, aliases: list[str]) -> None:
     """``INSERT INTO table SELECT …`` the rows of a ``values()`` queryset whose
-    ``aliases`` (annotation names) give, in order, the table's key then its measures;
-    with ``add``, a row whose key is stored already adds its measures to it."""
+    ``aliases`` (annotation names) give, in order, the table's key then its measures."""
     name, key, measures = TABLES[table]
     statement = queryset_sql(queryset)
     if statement is None:  # a queryset known to select nothing: nothing to insert
         return
     select, params = statement
     qn = connection.ops.quote_name
-    statement = (
-        f"INSERT INTO {qn(name)} ({_quoted([*key, *measures])}) "  # noqa: S608
-        # SQLite reads "ON CONFLICT" after a bare FROM as a join: WHERE settles it.
-        f"SELECT {_quoted(aliases)} FROM ({select}) source WHERE TRUE"
-    )
-    if add:
-        statement += f" ON CONFLICT ({_quoted(key)}) DO UPDATE SET " + ", ".join(
-            f"{qn(m)} = {qn(name)}.{qn(m)} + excluded.{qn(m)}" for m in measures
-        )
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(
+            f"INSERT INTO {qn(name)} ({_quoted([*key, *measures])}) "  # noqa: S608
+            f"SELECT {_quoted(aliases)} FROM ({select}) source",
+            params,
+        )
 
 
 def clear(table: str) -> None:

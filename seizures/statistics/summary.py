@@ -194,15 +194,10 @@ LEVELS = (
 DECIMAL = DecimalField(max_digits=24, decimal_places=6)
 
 
-def _validated_lines(*, case_ids=None, country=None):
-    """Lines of validated cases (of ``case_ids`` only, when given), with their
-    month and reporting country (or ``country``, for the all-countries rows)."""
-    lines = CommodityLine.objects.filter(case__status=CaseStatus.VALIDATED)
-    if case_ids is not None:
-        lines = lines.filter(case_id__in=case_ids)
-    return lines.annotate(
+def _validated_lines():
+    return CommodityLine.objects.filter(case__status=CaseStatus.VALIDATED).annotate(
         s_month=TruncMonth("case__seizure_date", output_field=DateField()),
-        s_country=F("case__country") if country is None else country,
+        s_country=F("case__country"),
     )
 
 
@@ -216,9 +211,9 @@ def _quantity(dimension: str) -> Sum:
     )
 
 
-def _case_rows(area, commodity_type, *, case_ids=None):
+def _case_rows(area, commodity_type):
     return (
-        _validated_lines(case_ids=case_ids)
+        _validated_lines()
         .annotate(s_area=area, s_type=commodity_type)
         .values("s_month", "s_country", "s_area", "s_type")
         .annotate(
@@ -237,11 +232,10 @@ _DIMENSION_COLUMNS = {
 }
 
 
-def _dimension_sources(**lines_of):
+def _dimension_sources():
     """Lines of validated cases annotated with s_kind and s_value, one queryset per
-    kind of dimension (a line appears once per value its case has); ``lines_of``
-    narrows them as ``_validated_lines`` does."""
-    lines = _validated_lines(**lines_of)
+    kind of dimension (a line appears once per value its case has)."""
+    lines = _validated_lines()
     yield (
         lines.annotate(
             s_kind=F("case__route_legs__kind"), s_value=F("case__route_legs__country")
@@ -321,22 +315,31 @@ def statistics_rebuild() -> int:
     )
 
 
+def _summed(rows: list[tuple], measures: int) -> list[tuple]:
+    """Rows of the same key made one, their measures added."""
+    totals: dict[tuple, list] = {}
+    for row in rows:
+        key, values = row[:-measures], row[-measures:]
+        stored = totals.get(key)
+        if stored is None:
+            totals[key] = list(values)
+        else:
+            for index, value in enumerate(values):
+                stored[index] += value
+    return [(*key, *values) for key, values in totals.items()]
+
+
 @transaction.atomic
 def statistics_cases_add(*, case_ids: list[int]) -> None:
-    """Add the contribution of cases just validated together (a bulk validation or
-    an import), set-based: the same ``INSERT … SELECT`` as the rebuild, limited to
-    these cases and added to the stored rows. The cases must not be counted yet."""
+    """Add the contribution of cases just validated together (a bulk validation),
+    as ``statistics_case_add`` does for one: the cases are read with a few
+    queries, their rows summed by key, and each stored row updated once."""
     if not case_ids:
         return
-    for area, commodity_type in LEVELS:
-        rows = _case_rows(area, commodity_type, case_ids=case_ids)
-        sql.insert_select("case", rows, CASE_ALIASES, add=True)
-        for country in (None, Value(EVERY_COUNTRY)):
-            for source in _dimension_sources(case_ids=case_ids, country=country):
-                rows = (
-                    source.annotate(s_area=area, s_type=commodity_type)
-                    .values("s_kind", "s_country", "s_area", "s_type", "s_month", "s_value")
-                    .annotate(s_cases=Count("case", distinct=True))
-                    .order_by()
-                )
-                sql.insert_select("dimension", rows, DIMENSION_ALIASES, add=True)
+    case_rows, dimension_rows = [], []
+    for case in Case.objects.filter(pk__in=case_ids).prefetch_related(*PREFETCH):
+        rows = case_contribution(case)
+        case_rows += rows[0]
+        dimension_rows += rows[1]
+    sql.add("case", _summed(case_rows, len(sql.CASE_MEASURES)), prune=False)
+    sql.add("dimension", _summed(dimension_rows, len(sql.DIMENSION_MEASURES)), prune=False)

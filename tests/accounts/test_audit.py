@@ -85,6 +85,23 @@ def test_secrets_never_reach_the_details(officer):
     }
 
 
+def test_a_nul_character_in_the_details_is_stored_as_a_replacement_character(officer):
+    # A hostile search's filters are audited as typed; jsonb refuses U+0000.
+    event = audit_event_create(
+        action=AuditAction.CASES_SEARCHED,
+        actor=officer,
+        details={"filters": {"administration\x00": ["a\x00b"]}, "count": 0},
+    )
+    event.refresh_from_db()
+    assert event.details == {"filters": {"administration\ufffd": ["a\ufffdb"]}, "count": 0}
+
+
+def test_a_search_with_a_nul_character_in_a_filter_is_answered_and_audited(as_user, officer):
+    response = as_user(officer).get(reverse("seizures:case-search"), {"administration": "\x00"})
+    assert response.status_code == 200
+    assert AuditEvent.objects.filter(action=AuditAction.CASES_SEARCHED, actor=officer).exists()
+
+
 def test_national_admin_reads_only_their_administrations_events(
     as_user, national_admin, make_user, kenya, officer
 ):
