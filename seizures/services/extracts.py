@@ -6,12 +6,12 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import AuditAction, User
 from accounts.services import audit_event_create
+from cen_suite.queueing import task_enqueue_on_commit
 
 from .. import tasks
 from ..models import (
@@ -48,7 +48,7 @@ def extract_request(*, user: User, request: HttpRequest | None = None) -> None:
     """WCO staff ask for a fresh extract now instead of tonight."""
     if not user.is_wco_staff:
         raise PermissionDenied
-    transaction.on_commit(lambda: tasks.build_extract.delay(user.pk))
+    task_enqueue_on_commit(tasks.build_extract, user.pk)
 
 
 def extract_downloaded(*, extract: DatabaseExtract, kind: str, request: HttpRequest) -> None:
