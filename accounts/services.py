@@ -1,6 +1,7 @@
 """Writes for accounts: every function is atomic and leaves its audit event."""
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -19,6 +20,7 @@ from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from cen_suite.cache import CACHE_ERRORS
 from cen_suite.queueing import task_enqueue_on_commit
 
 from . import tasks
@@ -315,6 +317,8 @@ def user_set_password(
         update_session_auth_hash(request, user)
 
 
+logger = logging.getLogger(__name__)
+
 PASSWORD_RESETS_PER_HOUR = 3
 
 
@@ -324,8 +328,16 @@ def password_reset_request(*, request: HttpRequest, email: str) -> None:
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email, is_active=True).first()
     throttle_key = "password-reset:" + hashlib.sha256(email.encode()).hexdigest()
-    cache.add(throttle_key, 0, timeout=3600)
-    throttled = cache.incr(throttle_key) > PASSWORD_RESETS_PER_HOUR
+    try:
+        cache.add(throttle_key, 0, timeout=3600)
+        throttled = cache.incr(throttle_key) > PASSWORD_RESETS_PER_HOUR
+    except CACHE_ERRORS as error:
+        # Fails CLOSED: without the count, no e-mail is sent (the page still
+        # answers, and says the same as always). Failing open would let anyone
+        # flood an address with reset e-mails for as long as the cache is down;
+        # the broker that would send them is usually the same Redis, down too.
+        logger.warning("Password reset not sent, the cache is unreachable: %s", error)
+        throttled = True
     if user is None:
         outcome = AuditOutcome.FAILURE
     elif throttled:
