@@ -1,0 +1,160 @@
+"""With the broker down, work is recorded as queued, the page says so, and the
+sweep sends it exactly once when the broker is back."""
+
+import logging
+from datetime import timedelta
+from unittest import mock
+
+import pytest
+from celery import current_app
+from django.core.management import call_command
+from django.urls import reverse
+from django.utils import timezone
+
+from seizures import tasks
+from seizures.models import Export, ExportStatus, Upload, UploadStatus
+from seizures.services import queued_work_sweep
+
+from .uploads import CASE_ROW, as_file, filled_template
+
+CLOSED_PORT_BROKER = "redis://127.0.0.1:1/0"
+
+
+@pytest.fixture(autouse=True)
+def _media(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path
+
+
+@pytest.fixture
+def broker_down():
+    """Celery not eager, publishing to a loopback port where nothing listens."""
+    conf = current_app.conf
+    saved = conf.task_always_eager, conf.broker_url, conf.broker_write_url
+    conf.task_always_eager, conf.broker_url, conf.broker_write_url = (
+        False,
+        CLOSED_PORT_BROKER,
+        None,
+    )
+    current_app._pool = None
+    yield
+    conf.task_always_eager, conf.broker_url, conf.broker_write_url = saved
+    current_app._pool = None
+
+
+def broker_back():
+    current_app.conf.task_always_eager = True
+
+
+def upload_page_post(client, capture):
+    with capture(execute=True):
+        response = client.post(
+            reverse("seizures:upload-create"), {"file": as_file(filled_template([CASE_ROW]))}
+        )
+    return response
+
+
+def test_an_upload_with_the_broker_down_is_saved_and_its_page_says_it_is_queued(
+    as_user, national_admin, broker_down, django_capture_on_commit_callbacks, caplog
+):
+    client = as_user(national_admin)
+    with caplog.at_level(logging.WARNING, logger="cen_suite.queueing"):
+        response = upload_page_post(client, django_capture_on_commit_callbacks)
+    upload = Upload.objects.get()
+    assert response.status_code == 302 and response.url == upload.get_absolute_url()
+    assert upload.status == UploadStatus.CHECKING and upload.waiting_for_queue
+    assert upload.file and "broker is unreachable" in caplog.text
+    page = client.get(upload.get_absolute_url()).content.decode()
+    assert 'data-testid="upload-queued"' in page
+    assert not upload.check_stalled
+
+
+def test_the_sweep_checks_a_queued_upload_exactly_once_when_the_broker_is_back(
+    as_user, national_admin, broker_down, django_capture_on_commit_callbacks
+):
+    client = as_user(national_admin)
+    upload_page_post(client, django_capture_on_commit_callbacks)
+    broker_back()
+    with (
+        mock.patch.object(tasks.check_upload, "run", wraps=tasks.check_upload.run) as run,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert queued_work_sweep() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert queued_work_sweep() == 0
+    upload = Upload.objects.get()
+    assert run.call_count == 1
+    assert upload.status == UploadStatus.AWAITING and not upload.waiting_for_queue
+    assert upload.attempts == 1
+    page = client.get(upload.get_absolute_url()).content.decode()
+    assert 'data-testid="upload-queued"' not in page
+
+
+def test_a_sweep_with_the_broker_still_down_leaves_the_upload_queued(
+    as_user, national_admin, broker_down, django_capture_on_commit_callbacks
+):
+    upload_page_post(as_user(national_admin), django_capture_on_commit_callbacks)
+    with django_capture_on_commit_callbacks(execute=True):
+        queued_work_sweep()
+    upload = Upload.objects.get()
+    assert upload.status == UploadStatus.CHECKING and upload.waiting_for_queue
+
+
+def test_the_sweep_sends_again_a_check_that_stalled_and_leaves_a_live_one_alone(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload_page_post(as_user(national_admin), django_capture_on_commit_callbacks)
+    upload = Upload.objects.get()
+    Upload.objects.filter(pk=upload.pk).update(
+        status=UploadStatus.CHECKING, checked_at=None, attempts=1
+    )
+    with mock.patch.object(tasks.check_upload, "apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=True):
+            assert queued_work_sweep() == 0
+        Upload.objects.filter(pk=upload.pk).update(
+            progress_at=timezone.now() - timedelta(minutes=11)
+        )
+        with django_capture_on_commit_callbacks(execute=True):
+            assert queued_work_sweep() == 1
+            assert queued_work_sweep() == 0
+    assert send.call_count == 1
+
+
+def test_an_import_in_progress_is_never_sent_again_by_the_sweep(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload_page_post(as_user(national_admin), django_capture_on_commit_callbacks)
+    Upload.objects.update(
+        status=UploadStatus.IMPORTING, progress_at=timezone.now() - timedelta(hours=1)
+    )
+    with (
+        mock.patch.object(tasks.import_upload, "apply_async") as send,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        assert queued_work_sweep() == 0
+    assert send.call_count == 0
+
+
+def test_an_export_with_the_broker_down_is_queued_and_run_once_by_the_sweep(
+    as_user, officer, broker_down, django_capture_on_commit_callbacks
+):
+    client = as_user(officer)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(
+            reverse("seizures:export-create"),
+            {"query": "", "layout": "case", "columns": "summary", "format": "csv"},
+        )
+    export = Export.objects.get()
+    assert response.status_code == 302
+    assert export.status == ExportStatus.QUEUED and export.waiting_for_queue
+    page = client.get(response.url).content.decode()
+    assert 'data-testid="export-queued"' in page
+    broker_back()
+    with (
+        mock.patch.object(tasks.run_export, "run", wraps=tasks.run_export.run) as run,
+        django_capture_on_commit_callbacks(execute=True),
+    ):
+        call_command("sweep_queued_work")
+        call_command("sweep_queued_work")
+    export.refresh_from_db()
+    assert run.call_count == 1
+    assert export.status == ExportStatus.DONE and not export.waiting_for_queue
