@@ -45,6 +45,13 @@ def broker_back():
     current_app.conf.task_always_eager = True
 
 
+def test_publishing_gives_up_within_seconds_when_the_broker_is_unreachable():
+    conf = current_app.conf
+    assert conf.broker_connection_timeout <= 2
+    assert conf.broker_transport_options["socket_connect_timeout"] <= 2
+    assert conf.task_publish_retry_policy["max_retries"] <= 1
+
+
 def upload_page_post(client, capture):
     with capture(execute=True):
         response = client.post(
