@@ -2,10 +2,15 @@
 sweep sends it exactly once when the broker is back."""
 
 import logging
+import shutil
+import socket
+import subprocess
+import time
 from datetime import timedelta
 from unittest import mock
 
 import pytest
+import redis
 from celery import current_app
 from django.core.management import call_command
 from django.urls import reverse
@@ -165,3 +170,66 @@ def test_an_export_with_the_broker_down_is_queued_and_run_once_by_the_sweep(
     export.refresh_from_db()
     assert run.call_count == 1
     assert export.status == ExportStatus.DONE and not export.waiting_for_queue
+
+
+def _free_loopback_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _start_redis(port: int) -> subprocess.Popen:
+    server = subprocess.Popen(  # noqa: S603 (a fixed command, no user input)
+        [
+            REDIS_SERVER,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ],
+        stdout=subprocess.DEVNULL,
+    )
+    client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.2)
+    for _attempt in range(50):
+        try:
+            client.ping()
+            return server
+        except redis.exceptions.ConnectionError:
+            time.sleep(0.1)
+    server.terminate()
+    pytest.fail("redis-server did not start")
+
+
+REDIS_SERVER = shutil.which("redis-server")
+
+
+@pytest.mark.skipif(REDIS_SERVER is None, reason="needs redis-server")
+def test_a_real_redis_stopped_then_started_again_gets_the_queued_upload_once(
+    as_user, national_admin, broker_down, django_capture_on_commit_callbacks
+):
+    port = _free_loopback_port()
+    current_app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
+    current_app._pool = None
+    server = _start_redis(port)
+    server.terminate()
+    server.wait()
+    client = as_user(national_admin)
+    response = upload_page_post(client, django_capture_on_commit_callbacks)
+    assert response.status_code == 302
+    assert Upload.objects.get().waiting_for_queue
+    server = _start_redis(port)
+    try:
+        current_app._pool = None
+        with django_capture_on_commit_callbacks(execute=True):
+            assert queued_work_sweep() == 1
+            assert queued_work_sweep() == 0
+        queued = redis.Redis(host="127.0.0.1", port=port).llen("celery")
+    finally:
+        server.terminate()
+        server.wait()
+    assert queued == 1
+    assert not Upload.objects.get().waiting_for_queue
