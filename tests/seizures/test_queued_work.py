@@ -40,10 +40,16 @@ def broker_down():
         CLOSED_PORT_BROKER,
         None,
     )
-    current_app._pool = None
+    _forget_broker_connections()
     yield
     conf.task_always_eager, conf.broker_url, conf.broker_write_url = saved
+    _forget_broker_connections()
+
+
+def _forget_broker_connections():
+    # Both pools keep the broker they were made for: a new broker URL needs new ones.
     current_app._pool = None
+    current_app.amqp._producer_pool = None
 
 
 def broker_back():
@@ -213,7 +219,7 @@ def test_a_real_redis_stopped_then_started_again_gets_the_queued_upload_once(
 ):
     port = _free_loopback_port()
     current_app.conf.broker_url = f"redis://127.0.0.1:{port}/0"
-    current_app._pool = None
+    _forget_broker_connections()
     server = _start_redis(port)
     server.terminate()
     server.wait()
@@ -223,7 +229,7 @@ def test_a_real_redis_stopped_then_started_again_gets_the_queued_upload_once(
     assert Upload.objects.get().waiting_for_queue
     server = _start_redis(port)
     try:
-        current_app._pool = None
+        _forget_broker_connections()
         with django_capture_on_commit_callbacks(execute=True):
             assert queued_work_sweep() == 1
             assert queued_work_sweep() == 0
@@ -233,3 +239,14 @@ def test_a_real_redis_stopped_then_started_again_gets_the_queued_upload_once(
         server.wait()
     assert queued == 1
     assert not Upload.objects.get().waiting_for_queue
+
+
+def test_an_extract_asked_for_with_the_broker_down_says_to_try_again(
+    as_user, wco_staff, broker_down
+):
+    from seizures.models import DatabaseExtract
+
+    response = as_user(wco_staff).post(reverse("seizures:extract"), follow=True)
+    assert response.status_code == 200
+    assert "The task queue is unavailable" in response.content.decode()
+    assert not DatabaseExtract.objects.exists()
