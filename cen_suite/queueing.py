@@ -45,8 +45,13 @@ def task_enqueue(
     try:
         task.apply_async(args=args, kwargs=kwargs)
     except BROKER_ERRORS as error:
+        # Only the first argument (a primary key): the others may be case
+        # references, which have no place in a log.
         logger.warning(
-            "Task %s%r not queued, the broker is unreachable: %s", task.name, args, error
+            "Task %s(%r, …) not queued, the broker is unreachable: %s",
+            task.name,
+            args[0] if args else None,
+            error,
         )
         if on_unavailable is not None:
             on_unavailable()

@@ -250,3 +250,12 @@ def test_an_extract_asked_for_with_the_broker_down_says_to_try_again(
     assert response.status_code == 200
     assert "The task queue is unavailable" in response.content.decode()
     assert not DatabaseExtract.objects.exists()
+
+
+def test_a_task_not_queued_is_logged_without_the_case_references_it_carries(broker_down, caplog):
+    from cen_suite.queueing import task_enqueue
+
+    with caplog.at_level(logging.WARNING, logger="cen_suite.queueing"):
+        assert task_enqueue(tasks.send_watch_email, 7, ["CEN-2026-SECRET"], 1) is False
+    assert "send_watch_email(7" in caplog.text
+    assert "CEN-2026-SECRET" not in caplog.text
