@@ -1,6 +1,7 @@
 """Writes for accounts: every function is atomic and leaves its audit event."""
 
 import hashlib
+import logging
 import secrets
 from datetime import datetime, timedelta
 
@@ -18,6 +19,9 @@ from django.utils.crypto import constant_time_compare
 from django.utils.translation import gettext as _
 from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from cen_suite.cache import CACHE_ERRORS
+from cen_suite.queueing import task_enqueue_on_commit
 
 from . import tasks
 from .models import (
@@ -318,6 +322,8 @@ def user_set_password(
         update_session_auth_hash(request, user)
 
 
+logger = logging.getLogger(__name__)
+
 PASSWORD_RESETS_PER_HOUR = 3
 
 
@@ -327,8 +333,16 @@ def password_reset_request(*, request: HttpRequest, email: str) -> None:
     email = email.strip().lower()
     user = User.objects.filter(email__iexact=email, is_active=True).first()
     throttle_key = "password-reset:" + hashlib.sha256(email.encode()).hexdigest()
-    cache.add(throttle_key, 0, timeout=3600)
-    throttled = cache.incr(throttle_key) > PASSWORD_RESETS_PER_HOUR
+    try:
+        cache.add(throttle_key, 0, timeout=3600)
+        throttled = cache.incr(throttle_key) > PASSWORD_RESETS_PER_HOUR
+    except CACHE_ERRORS as error:
+        # Fails CLOSED: without the count, no e-mail is sent (the page still
+        # answers, and says the same as always). Failing open would let anyone
+        # flood an address with reset e-mails for as long as the cache is down;
+        # the broker that would send them is usually the same Redis, down too.
+        logger.warning("Password reset not sent, the cache is unreachable: %s", error)
+        throttled = True
     if user is None:
         outcome = AuditOutcome.FAILURE
     elif throttled:
@@ -344,7 +358,7 @@ def password_reset_request(*, request: HttpRequest, email: str) -> None:
         details={"email": email},
     )
     if outcome == AuditOutcome.SUCCESS:
-        tasks.send_password_reset_email.delay_on_commit(user.pk, "reset")
+        task_enqueue_on_commit(tasks.send_password_reset_email, user.pk, "reset")
 
 
 def password_expiry_notices_send(*, now: datetime | None = None) -> int:
@@ -380,7 +394,7 @@ def password_expiry_notices_send(*, now: datetime | None = None) -> int:
                     target=user,
                     details={"days_before": due, "expires_at": expires_at.isoformat()},
                 )
-                tasks.send_password_expiry_email.delay_on_commit(user.pk, days_left)
+                task_enqueue_on_commit(tasks.send_password_expiry_email, user.pk, days_left)
         except IntegrityError:
             continue  # already sent for this password and threshold
         sent += 1
@@ -441,7 +455,7 @@ def user_create(
         target=user,
         details={"email": user.email, "role": role},
     )
-    tasks.send_password_reset_email.delay_on_commit(user.pk, "welcome")
+    task_enqueue_on_commit(tasks.send_password_reset_email, user.pk, "welcome")
     return user
 
 
@@ -530,7 +544,7 @@ def user_password_reset_send(
         audit_event_create(
             action=AuditAction.PASSWORD_RESET_SENT, request=request, actor=actor, target=user
         )
-        tasks.send_password_reset_email.delay_on_commit(user.pk, "reset")
+        task_enqueue_on_commit(tasks.send_password_reset_email, user.pk, "reset")
 
 
 def user_unlock(*, actor: User, user: User, request: HttpRequest | None = None) -> None:

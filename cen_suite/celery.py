@@ -1,7 +1,9 @@
 """The Celery application. Settings come from Django's CELERY_* settings.
 
-Tasks are queued with ``task.delay_on_commit(...)`` so that a worker never sees
-a primary key whose transaction has not committed yet.
+Tasks are queued with ``cen_suite.queueing.task_enqueue_on_commit`` so that a
+worker never sees a primary key whose transaction has not committed yet, and an
+unreachable broker leaves the work recorded as waiting instead of failing the
+page; ``sweep-queued-work`` sends it once the broker is back.
 """
 
 import os
@@ -35,6 +37,10 @@ app.conf.beat_schedule = {
     "sweep-orphan-photo-files": {
         "task": "seizures.tasks.sweep_photo_files",
         "schedule": crontab(hour=4, minute=30),
+    },
+    "sweep-queued-work": {
+        "task": "seizures.tasks.sweep_queued_work",
+        "schedule": crontab(minute="*/5"),
     },
     "clear-expired-sessions": {
         "task": "accounts.tasks.clear_expired_sessions",

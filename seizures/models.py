@@ -581,6 +581,9 @@ class Export(models.Model):
     created_at = models.DateTimeField(_("requested"), default=timezone.now)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()
+    # Its task could not be sent (the broker was unreachable): the sweeper sends
+    # it again once the broker is back (seizures/services/sweep.py).
+    waiting_for_queue = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["-created_at", "-id"]
@@ -789,6 +792,9 @@ class Upload(models.Model):
     # How many times a worker took up the current check or import: a file that
     # kills its worker is redelivered, but not for ever (UPLOAD_MAX_ATTEMPTS).
     attempts = models.PositiveSmallIntegerField(default=0)
+    # Its task could not be sent (the broker was unreachable): the sweeper sends
+    # it again once the broker is back (seizures/services/sweep.py).
+    waiting_for_queue = models.BooleanField(default=False)
     confirmed_at = models.DateTimeField(null=True, blank=True)
     finished_at = models.DateTimeField(_("finished"), null=True, blank=True)
 
@@ -820,7 +826,8 @@ class Upload(models.Model):
         it was most likely killed. The user may check it again or cancel it."""
         last = self.progress_at or self.created_at
         return (
-            self.status == UploadStatus.CHECKING
+            not self.waiting_for_queue
+            and self.status == UploadStatus.CHECKING
             and timezone.now() - last > UPLOAD_CHECK_STALLED_AFTER
         )
 

@@ -34,6 +34,13 @@ def sweep_photo_files():
 
 
 @shared_task
+def sweep_queued_work():
+    from .services import queued_work_sweep
+
+    return queued_work_sweep()
+
+
+@shared_task
 def purge_exports():
     from .services import exports_purge
 

@@ -1,11 +1,16 @@
 """API keys: authentication, permission, rate limit and the audit of every call."""
 
+import logging
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from rest_framework import authentication, exceptions, permissions, throttling
 
 from accounts.models import ApiKey, AuditAction, AuditOutcome
 from accounts.services import api_key_authenticate, audit_event_create
+from cen_suite.cache import CACHE_ERRORS
+
+logger = logging.getLogger(__name__)
 
 KEYWORD = "Api-Key"
 
@@ -50,6 +55,21 @@ class ApiKeyRateThrottle(throttling.SimpleRateThrottle):
         if not isinstance(request.auth, ApiKey):
             return None
         return self.cache_format % {"scope": self.scope, "ident": request.auth.pk}
+
+    def allow_request(self, request, view):
+        # The call history lives in the cache. With the cache down we fail OPEN:
+        # the call is answered, unthrottled, and a warning is logged. Failing
+        # open means that for as long as the cache is down, a key can call the
+        # API faster than API_RATE_LIMIT; every call still needs a valid,
+        # unrevoked key and is still written to the audit log (in PostgreSQL),
+        # so abuse stays attributable and a key can be revoked. Failing closed
+        # would stop every administration's integration for an outage of a
+        # component that holds no data.
+        try:
+            return super().allow_request(request, view)
+        except CACHE_ERRORS as error:
+            logger.warning("API rate limit not applied, the cache is unreachable: %s", error)
+            return True
 
 
 class AuditedMixin:

@@ -22,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import ApiKey, AuditAction, AuditOutcome, Role, User
 from accounts.services import audit_event_create
+from cen_suite.queueing import task_enqueue_on_commit
 
 from .. import tasks
 from ..models import UPLOAD_MAX_ATTEMPTS, CaseSource, Upload, UploadExisting, UploadStatus
@@ -86,8 +87,19 @@ def upload_create(
     upload.file.save(f"upload{suffix}", file, save=False)
     upload.save()
     _audit(AuditAction.UPLOAD_CREATED, upload=upload, request=request, size=upload.size)
-    tasks.check_upload.delay_on_commit(upload.pk)
+    _queue(tasks.check_upload, upload)
     return upload
+
+
+def _queue(task, upload: Upload):
+    """Queue ``task`` for the upload on commit; with the broker unreachable the
+    upload is marked as waiting for the queue, and the sweeper sends it later."""
+    pk = upload.pk
+    task_enqueue_on_commit(
+        task,
+        pk,
+        on_unavailable=lambda: Upload.objects.filter(pk=pk).update(waiting_for_queue=True),
+    )
 
 
 @contextlib.contextmanager
@@ -268,7 +280,7 @@ def upload_confirm(
     upload.confirmed_at, upload.attempts = timezone.now(), 0
     upload.save(update_fields=["existing", "status", "message", "confirmed_at", "attempts"])
     _audit(AuditAction.UPLOAD_CONFIRMED, upload=upload, request=request, existing=existing)
-    tasks.import_upload.delay_on_commit(upload.pk)
+    _queue(tasks.import_upload, upload)
     return upload
 
 
@@ -306,7 +318,7 @@ def upload_check_retry(*, upload: Upload, user: User, request: HttpRequest | Non
         reason="check stalled",
         retried_by=user.pk,
     )
-    tasks.check_upload.delay_on_commit(upload.pk)
+    _queue(tasks.check_upload, upload)
     return upload
 
 

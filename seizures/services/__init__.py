@@ -5,6 +5,7 @@ audit log, and queues its background work on commit.
 - exports.py: search results to files
 - searches.py: searches audited, saved searches and watch lists
 - extracts.py: the downloadable database extract
+- sweep.py: work whose task never reached a worker, sent again
 """
 
 from .cases import (
@@ -49,6 +50,7 @@ from .searches import (
     saved_search_save,
     watch_notices_send,
 )
+from .sweep import queued_work_sweep
 
 __all__ = [
     "DERIVED_FIELDS",
@@ -81,6 +83,7 @@ __all__ = [
     "photo_delete",
     "photo_files_sweep",
     "photo_thumbnail_make",
+    "queued_work_sweep",
     "saved_search_delete",
     "saved_search_save",
     "vocabulary_entry_save",

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, Role, User
 from accounts.services import audit_event_create, audit_events_create_many
+from cen_suite.queueing import task_enqueue_on_commit
 
 from .. import tasks
 from ..models import (
@@ -374,7 +375,7 @@ def photo_add(
             request=request,
             details={"photo_added": photo.pk},
         )
-        tasks.make_photo_thumbnail.delay_on_commit(photo.pk)
+        task_enqueue_on_commit(tasks.make_photo_thumbnail, photo.pk)
     return photo
 
 

@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, User
 from accounts.services import audit_event_create
+from cen_suite.queueing import task_enqueue_on_commit
 
 from .. import tasks
 from ..models import (
@@ -37,7 +38,12 @@ def export_create(*, user: User, query: str, layout: str, columns: str, file_for
         format=file_format,
         expires_at=timezone.now() + timedelta(days=EXPORT_DAYS),
     )
-    tasks.run_export.delay_on_commit(export.pk)
+    pk = export.pk
+    task_enqueue_on_commit(
+        tasks.run_export,
+        pk,
+        on_unavailable=lambda: Export.objects.filter(pk=pk).update(waiting_for_queue=True),
+    )
     return export
 
 

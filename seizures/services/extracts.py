@@ -6,12 +6,12 @@ from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
 from django.core.files import File
-from django.db import transaction
 from django.http import HttpRequest
 from django.utils import timezone
 
 from accounts.models import AuditAction, User
 from accounts.services import audit_event_create
+from cen_suite.queueing import task_enqueue
 
 from .. import tasks
 from ..models import (
@@ -44,11 +44,13 @@ def extract_build(*, requested_by: User | None = None) -> DatabaseExtract:
     return extract
 
 
-def extract_request(*, user: User, request: HttpRequest | None = None) -> None:
-    """WCO staff ask for a fresh extract now instead of tonight."""
+def extract_request(*, user: User, request: HttpRequest | None = None) -> bool:
+    """WCO staff ask for a fresh extract now instead of tonight. False: the task
+    queue is unreachable and nothing was asked (no row records the request, so
+    the sweeper cannot send it later: the page asks to try again)."""
     if not user.is_wco_staff:
         raise PermissionDenied
-    transaction.on_commit(lambda: tasks.build_extract.delay(user.pk))
+    return task_enqueue(tasks.build_extract, user.pk)
 
 
 def extract_downloaded(*, extract: DatabaseExtract, kind: str, request: HttpRequest) -> None:

@@ -1,0 +1,20 @@
+from django.db import migrations, models
+
+
+class Migration(migrations.Migration):
+    dependencies = [
+        ("seizures", "0016_upload_attempts"),
+    ]
+
+    operations = [
+        migrations.AddField(
+            model_name="export",
+            name="waiting_for_queue",
+            field=models.BooleanField(default=False),
+        ),
+        migrations.AddField(
+            model_name="upload",
+            name="waiting_for_queue",
+            field=models.BooleanField(default=False),
+        ),
+    ]
