@@ -3,8 +3,9 @@ case of an administration (a search result or an upload's cases).
 
 The user chooses the cases on the bulk page (views/bulk.py), sees how many each
 step would change, and confirms: ``bulk_action_create`` records the chosen case
-ids on a ``BulkAction`` row and queues ``tasks.run_bulk_action``, which calls
-``bulk_action_run``. That takes the cases a batch at a time: each batch is
+ids on a ``BulkAction`` row and queues ``tasks.run_bulk_action`` (a job the
+broker never received is sent again by the sweep, services/sweep.py), which
+calls ``bulk_action_run``. That takes the cases a batch at a time: each batch is
 written whole or not at all by ``cases_workflow_apply`` — the status changes
 with set-based UPDATEs, the history and the audit log with bulk inserts, and the
 statistics summaries once per batch (``statistics_cases_add``), not once per
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, Role, User
 from accounts.services import audit_event_create, audit_events_create_many
+from cen_suite.queueing import task_enqueue_on_commit
 
 from .. import tasks
 from ..models import (
@@ -260,7 +262,7 @@ def bulk_action_create(
             "upload": upload and upload.pk,
         },
     )
-    tasks.run_bulk_action.delay_on_commit(job.pk)
+    task_enqueue_on_commit(tasks.run_bulk_action, job.pk)
     return job
 
 
@@ -319,5 +321,5 @@ def bulk_action_retry(*, job: BulkAction, user: User) -> BulkAction:
         raise PermissionDenied(_("This job cannot be tried again."))
     job.status, job.message, job.finished_at = BulkActionStatus.QUEUED, "", None
     job.save(update_fields=["status", "message", "finished_at"])
-    tasks.run_bulk_action.delay_on_commit(job.pk)
+    task_enqueue_on_commit(tasks.run_bulk_action, job.pk)
     return job

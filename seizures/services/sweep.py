@@ -10,6 +10,8 @@ task is sent, so two sweeps at once, or a sweep and a slow worker, never send
 the same row twice in a sweep interval.
 """
 
+from datetime import timedelta
+
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -17,7 +19,18 @@ from django.utils import timezone
 from cen_suite.queueing import task_enqueue_on_commit
 
 from .. import tasks
-from ..models import UPLOAD_CHECK_STALLED_AFTER, Export, ExportStatus, Upload, UploadStatus
+from ..models import (
+    UPLOAD_CHECK_STALLED_AFTER,
+    BulkAction,
+    BulkActionStatus,
+    Export,
+    ExportStatus,
+    Upload,
+    UploadStatus,
+)
+
+# A bulk job marks its progress after every batch of a thousand cases.
+BULK_STALLED_AFTER = timedelta(minutes=5)
 
 _UPLOAD_TASKS = {
     UploadStatus.CHECKING: tasks.check_upload,
@@ -68,4 +81,18 @@ def queued_work_sweep() -> int:
         task_enqueue_on_commit(
             tasks.run_export, export.pk, on_unavailable=_waiting_again(Export, export.pk)
         )
-    return len(uploads) + len(exports)
+    # A bulk job never taken up, or whose worker went silent: it goes on from its
+    # first batch not committed, and two runs at once take distinct batches
+    # (each batch is taken off the job under its row lock).
+    silent = now - BULK_STALLED_AFTER
+    jobs = list(
+        BulkAction.objects.select_for_update(skip_locked=True)
+        .filter(status__in=[BulkActionStatus.QUEUED, BulkActionStatus.RUNNING])
+        .filter(Q(progress_at__lt=silent) | Q(progress_at__isnull=True, created_at__lt=silent))
+        .order_by("pk")
+    )
+    for job in jobs:
+        job.progress_at = now
+        job.save(update_fields=["progress_at"])
+        task_enqueue_on_commit(tasks.run_bulk_action, job.pk)
+    return len(uploads) + len(exports) + len(jobs)

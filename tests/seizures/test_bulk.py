@@ -271,3 +271,25 @@ def test_an_uploads_cases_can_be_validated_from_its_page(
         )
     assert Case.objects.get(pk=french_cases["draft"].pk).status == CaseStatus.VALIDATED
     assert Case.objects.filter(status=CaseStatus.VALIDATED).count() == 1
+
+
+def test_a_bulk_job_that_never_reached_a_worker_is_sent_again_by_the_sweep(
+    french_cases, national_admin, django_capture_on_commit_callbacks
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from seizures.services.sweep import queued_work_sweep
+
+    cases = Case.objects.filter(administration=national_admin.administration)
+    # Created without its task: as if the broker had been down.
+    job = bulk.bulk_action_create(user=national_admin, action="submit", cases=cases)
+    assert job.status == BulkActionStatus.QUEUED
+    BulkAction.objects.filter(pk=job.pk).update(created_at=timezone.now() - timedelta(minutes=6))
+    with django_capture_on_commit_callbacks(execute=True):
+        assert queued_work_sweep() == 1
+    job.refresh_from_db()
+    assert job.status == BulkActionStatus.DONE and job.cases_done == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert queued_work_sweep() == 0

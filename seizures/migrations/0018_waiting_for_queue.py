@@ -3,7 +3,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("seizures", "0016_upload_attempts"),
+        ("seizures", "0017_bulk_actions"),
     ]
 
     operations = [
