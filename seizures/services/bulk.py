@@ -63,27 +63,39 @@ def _check_step(user: User, action: str) -> None:
         raise PermissionDenied
 
 
-def _history(case_id: int, *, user: User, action: str, previous: str, to: str, comment=""):
-    return CaseChange(
-        case_id=case_id,
-        user=user,
-        action=action,
-        changes={"status": {"from": previous, "to": to}},
-        comment=comment,
-    )
-
-
-def _audit_row(action: str, case: Case, *, user: User, previous: str, bulk: int | None):
-    details = {"reference": case.reference, "from": previous}
-    if bulk is not None:
-        details["bulk_action"] = bulk
-    return {
-        "action": action,
-        "actor": user,
-        "administration": user.administration,
-        "target": case,
-        "details": details,
-    }
+def _step_records(cases, *, user: User, to: str, bulk: int | None, comment: str = ""):
+    """The history entries and audit rows of ``cases`` moving to ``to`` (each from
+    the status it holds in memory, which the caller then moves on)."""
+    case_action, audit_action = {
+        CaseStatus.SUBMITTED: (CaseAction.SUBMITTED, AuditAction.CASE_SUBMITTED),
+        CaseStatus.VALIDATED: (CaseAction.VALIDATED, AuditAction.CASE_VALIDATED),
+        CaseStatus.REJECTED: (CaseAction.REJECTED, AuditAction.CASE_REJECTED),
+    }[to]
+    history, audit = [], []
+    for case in cases:
+        history.append(
+            CaseChange(
+                case_id=case.pk,
+                user=user,
+                action=case_action,
+                changes={"status": {"from": case.status, "to": to}},
+                comment=comment,
+            )
+        )
+        details = {"reference": case.reference, "from": case.status}
+        if bulk is not None:
+            details["bulk_action"] = bulk
+        audit.append(
+            {
+                "action": audit_action,
+                "actor": user,
+                "administration": user.administration,
+                "target": case,
+                "details": details,
+            }
+        )
+        case.status = to
+    return history, audit
 
 
 @transaction.atomic
@@ -111,26 +123,18 @@ def cases_workflow_apply(
     now = timezone.now()
     ids = [case.pk for case in cases]
     history, audit = [], []
+
+    def record(chosen, to, comment=""):
+        entries, rows = _step_records(chosen, user=user, to=to, bulk=bulk, comment=comment)
+        history.extend(entries)
+        audit.extend(rows)
+
     unsubmitted = [case for case in cases if case.status != CaseStatus.SUBMITTED]
     if action in (BulkActionKind.SUBMIT, BulkActionKind.VALIDATE) and unsubmitted:
         Case.objects.filter(pk__in=[case.pk for case in unsubmitted]).update(
             status=CaseStatus.SUBMITTED, submitted_at=now, updated_at=now
         )
-        for case in unsubmitted:
-            history.append(
-                _history(
-                    case.pk,
-                    user=user,
-                    action=CaseAction.SUBMITTED,
-                    previous=case.status,
-                    to=CaseStatus.SUBMITTED,
-                )
-            )
-            audit.append(
-                _audit_row(
-                    AuditAction.CASE_SUBMITTED, case, user=user, previous=case.status, bulk=bulk
-                )
-            )
+        record(unsubmitted, CaseStatus.SUBMITTED)
     if action == BulkActionKind.VALIDATE:
         Case.objects.filter(pk__in=ids).update(
             status=CaseStatus.VALIDATED,
@@ -139,46 +143,13 @@ def cases_workflow_apply(
             rejection_reason="",
             updated_at=now,
         )
-        for case in cases:
-            history.append(
-                _history(
-                    case.pk,
-                    user=user,
-                    action=CaseAction.VALIDATED,
-                    previous=CaseStatus.SUBMITTED,
-                    to=CaseStatus.VALIDATED,
-                )
-            )
-            audit.append(
-                _audit_row(
-                    AuditAction.CASE_VALIDATED,
-                    case,
-                    user=user,
-                    previous=CaseStatus.SUBMITTED,
-                    bulk=bulk,
-                )
-            )
+        record(cases, CaseStatus.VALIDATED)
         statistics_cases_add(case_ids=ids)
     elif action == BulkActionKind.REJECT:
         Case.objects.filter(pk__in=ids).update(
             status=CaseStatus.REJECTED, rejection_reason=reason, updated_at=now
         )
-        for case in cases:
-            history.append(
-                _history(
-                    case.pk,
-                    user=user,
-                    action=CaseAction.REJECTED,
-                    previous=case.status,
-                    to=CaseStatus.REJECTED,
-                    comment=reason,
-                )
-            )
-            audit.append(
-                _audit_row(
-                    AuditAction.CASE_REJECTED, case, user=user, previous=case.status, bulk=bulk
-                )
-            )
+        record(cases, CaseStatus.REJECTED, comment=reason)
     for entry in history:
         entry.at = now
     CaseChange.objects.bulk_create(history, batch_size=BATCH_SIZE)
