@@ -6,6 +6,7 @@ from django.contrib.auth.decorators import login_not_required
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .. import converters  # noqa: F401  (registers <reference:>)
 from . import views
 
 app_name = "api"
@@ -26,7 +27,7 @@ def _second_factor(view):
 urlpatterns = [
     path("v1/cases/", _key_only(views.CaseCreateView), name="case-create"),
     path("v1/cases/batch/", _key_only(views.CaseBatchView), name="case-batch"),
-    path("v1/cases/<str:reference>/", _key_only(views.CaseDetailView), name="case-detail"),
+    path("v1/cases/<reference:reference>/", _key_only(views.CaseDetailView), name="case-detail"),
     path("v1/uploads/", _key_only(views.UploadCreateView), name="upload-create"),
     path("v1/uploads/<int:pk>/", _key_only(views.UploadDetailView), name="upload-detail"),
     path("v1/uploads/<int:pk>/confirm/", _key_only(views.UploadConfirmView), name="upload-confirm"),

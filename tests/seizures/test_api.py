@@ -273,3 +273,9 @@ def test_confirming_with_a_body_that_is_not_an_object_imports_as_the_default(
         response = api.post(url, json.dumps(body), content_type="application/json")
     assert response.status_code == 202, response.content
     assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("path", ["/cases/%00/", "/cases/FR%00X/edit/", "/api/v1/cases/%00/"])
+def test_a_null_character_in_a_case_reference_is_a_404(as_user, api, national_admin, path):
+    client = api if path.startswith("/api/") else as_user(national_admin)
+    assert client.get(path).status_code == 404
