@@ -10,6 +10,11 @@ from accounts.services import api_key_authenticate, audit_event_create
 KEYWORD = "Api-Key"
 
 
+def _storable(text: str) -> str:
+    """PostgreSQL's jsonb cannot hold a NUL: the audit keeps U+FFFD in its place."""
+    return text.replace("\x00", "\ufffd")
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """``Authorization: Api-Key cen_…``. The request acts as the key's creator,
     within the key's administration."""
@@ -27,7 +32,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
                 action=AuditAction.API_CALL,
                 request=request._request,
                 outcome=AuditOutcome.DENIED,
-                details={"method": request.method, "path": request.path, "key": secret[:12]},
+                details={
+                    "method": request.method,
+                    "path": _storable(request.path),
+                    "key": _storable(secret[:12]),
+                },
             )
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         return key.created_by, key
@@ -70,7 +79,7 @@ class AuditedMixin:
                 else AuditOutcome.FAILURE,
                 details={
                     "method": request.method,
-                    "path": request.path,
+                    "path": _storable(request.path),
                     "status": response.status_code,
                     "key": key.prefix,
                 },

@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -243,3 +243,13 @@ class UploadConfirmView(ApiView):
             return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
         upload.refresh_from_db()
         return Response(_upload_out(upload), status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(exclude=True)
+class NotFoundView(ApiView):
+    """Any other path under /api/v1/ (``/uploads/-1/`` too): the key is checked,
+    then the answer is a 404 in the API's error shape, never an HTML page."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound

@@ -279,6 +279,9 @@ def test_confirming_with_a_body_that_is_not_an_object_imports_as_the_default(
 def test_a_null_character_in_a_case_reference_is_a_404(as_user, api, national_admin, path):
     client = api if path.startswith("/api/") else as_user(national_admin)
     assert client.get(path).status_code == 404
+    if path.startswith("/api/"):
+        call = AuditEvent.objects.filter(action=AuditAction.API_CALL).latest("pk")
+        assert call.details["path"] == "/api/v1/cases/\ufffd/"
 
 
 def _schema(as_user, officer):
@@ -328,3 +331,15 @@ def test_every_error_answer_has_the_documented_shape(api, client_factory):
         assert set(body) <= {"detail", "errors"}
         for error in body.get("errors", []):
             assert set(error) == {"index", "national_reference", "errors"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/uploads/-235/", "/api/v1/nothing/", "/api/v1/cases/a/b/"]
+)
+def test_an_unknown_api_path_is_a_json_404(api, client_factory, path):
+    for method in (api.get, api.post, api.delete):
+        response = method(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["detail"]
+    assert client_factory().get(path).status_code == 401
