@@ -3,6 +3,8 @@ pixels (which drops EXIF and GPS, trailing data and anything else hidden in the
 file), and stored under a random name that only an access-checking view serves."""
 
 import hashlib
+import math
+import re
 import warnings
 from dataclasses import dataclass
 from io import BytesIO
@@ -46,6 +48,17 @@ def hamming(a: int, b: int) -> int:
     return ((a ^ b) & ((1 << 64) - 1)).bit_count()
 
 
+def _too_many_pixels(pixels: int) -> ValidationError:
+    return ValidationError(
+        _("This photo has %(megapixels)d megapixels; at most %(limit)d are accepted.")
+        % {
+            "megapixels": math.ceil(pixels / 1_000_000),
+            "limit": settings.PHOTO_MAX_PIXELS // 1_000_000,
+        },
+        code="too_many_pixels",
+    )
+
+
 def photo_sanitise(upload) -> CleanImage:
     """Return a safe re-encoded copy of an uploaded image, or raise ValidationError
     with a message for the user."""
@@ -59,19 +72,21 @@ def photo_sanitise(upload) -> CleanImage:
     upload.seek(0)
     try:
         with warnings.catch_warnings():
-            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            # Our own limit, below Pillow's warning threshold, is checked next.
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
             image = Image.open(upload, formats=list(ALLOWED_FORMATS))
             # The header alone tells the size: refuse before decoding any pixel.
             if image.width * image.height > settings.PHOTO_MAX_PIXELS:
-                raise ValidationError(
-                    _("This photo is %(width)d × %(height)d pixels, too large to store.")
-                    % {"width": image.width, "height": image.height},
-                    code="too_many_pixels",
-                )
+                raise _too_many_pixels(image.width * image.height)
             image.load()
     except ValidationError:
         raise
-    except (UnidentifiedImageError, Image.DecompressionBombError, Image.DecompressionBombWarning):
+    except Image.DecompressionBombError as error:
+        # Pillow refuses twice its own limit while reading the header; it says how many.
+        found = re.search(r"\((\d+) pixels\)", str(error))
+        pixels = int(found.group(1)) if found else 2 * (Image.MAX_IMAGE_PIXELS or 0) + 1
+        raise _too_many_pixels(pixels) from None
+    except UnidentifiedImageError:
         raise ValidationError(
             _("This file is not a JPEG, PNG or WebP image."), code="not_an_image"
         ) from None

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import converters, views  # noqa: F401  (registers <reference:>)
 
 app_name = "seizures"
 
@@ -60,12 +60,12 @@ urlpatterns = [
     path("vocabularies/<slug:slug>/", views.vocabulary_list, name="vocabulary-list"),
     path("vocabularies/<slug:slug>/new/", views.vocabulary_edit, name="vocabulary-create"),
     path("vocabularies/<slug:slug>/<int:pk>/", views.vocabulary_edit, name="vocabulary-update"),
-    path("<str:reference>/", views.case_detail, name="case-detail"),
-    path("<str:reference>/edit/", views.case_edit, name="case-edit"),
-    path("<str:reference>/submit/", views.case_submit, name="case-submit"),
-    path("<str:reference>/validate/", views.case_validate_view, name="case-validate"),
-    path("<str:reference>/reject/", views.case_reject, name="case-reject"),
-    path("<str:reference>/reopen/", views.case_reopen, name="case-reopen"),
-    path("<str:reference>/flag/", views.case_flag, name="case-flag"),
-    path("<str:reference>/viewers/", views.case_viewers, name="case-viewers"),
+    path("<reference:reference>/", views.case_detail, name="case-detail"),
+    path("<reference:reference>/edit/", views.case_edit, name="case-edit"),
+    path("<reference:reference>/submit/", views.case_submit, name="case-submit"),
+    path("<reference:reference>/validate/", views.case_validate_view, name="case-validate"),
+    path("<reference:reference>/reject/", views.case_reject, name="case-reject"),
+    path("<reference:reference>/reopen/", views.case_reopen, name="case-reopen"),
+    path("<reference:reference>/flag/", views.case_flag, name="case-flag"),
+    path("<reference:reference>/viewers/", views.case_viewers, name="case-viewers"),
 ]

@@ -34,6 +34,7 @@ API_KEY_ONLY = {
     "api:upload-create",
     "api:upload-detail",
     "api:upload-confirm",
+    "api:not-found",
 }
 
 _SAMPLES = ["1", "x", "MTA", "set-password", str(uuid.uuid4()), "a/b"]

@@ -15,6 +15,11 @@ logger = logging.getLogger(__name__)
 KEYWORD = "Api-Key"
 
 
+def _storable(text: str) -> str:
+    """PostgreSQL's jsonb cannot hold a NUL: the audit keeps U+FFFD in its place."""
+    return text.replace("\x00", "\ufffd")
+
+
 class ApiKeyAuthentication(authentication.BaseAuthentication):
     """``Authorization: Api-Key cen_…``. The request acts as the key's creator,
     within the key's administration."""
@@ -32,7 +37,11 @@ class ApiKeyAuthentication(authentication.BaseAuthentication):
                 action=AuditAction.API_CALL,
                 request=request._request,
                 outcome=AuditOutcome.DENIED,
-                details={"method": request.method, "path": request.path, "key": secret[:12]},
+                details={
+                    "method": request.method,
+                    "path": _storable(request.path),
+                    "key": _storable(secret[:12]),
+                },
             )
             raise exceptions.AuthenticationFailed(_("Invalid or revoked API key."))
         return key.created_by, key
@@ -90,7 +99,7 @@ class AuditedMixin:
                 else AuditOutcome.FAILURE,
                 details={
                     "method": request.method,
-                    "path": request.path,
+                    "path": _storable(request.path),
                     "status": response.status_code,
                     "key": key.prefix,
                 },

@@ -85,13 +85,17 @@ class BatchOutSerializer(serializers.Serializer):
 
 
 class CaseErrorSerializer(serializers.Serializer):
-    index = serializers.IntegerField()
-    national_reference = serializers.CharField()
+    index = serializers.IntegerField(allow_null=True)
+    national_reference = serializers.CharField(allow_blank=True)
     errors = serializers.DictField(child=serializers.ListField(child=serializers.CharField()))
 
 
-class ErrorsSerializer(serializers.Serializer):
-    errors = CaseErrorSerializer(many=True)
+class ErrorSerializer(serializers.Serializer):
+    """The one shape of every error answer: ``detail`` always; ``errors`` too
+    when cases were refused, naming each by its index and national reference."""
+
+    detail = serializers.CharField()
+    errors = CaseErrorSerializer(many=True, required=False)
 
 
 class CaseOutSerializer(serializers.Serializer):

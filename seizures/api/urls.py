@@ -3,9 +3,10 @@ documentation page, under /api/, need a logged-in user with the second factor
 like every page."""
 
 from django.contrib.auth.decorators import login_not_required
-from django.urls import path
+from django.urls import path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from .. import converters  # noqa: F401  (registers <reference:>)
 from . import views
 
 app_name = "api"
@@ -26,10 +27,11 @@ def _second_factor(view):
 urlpatterns = [
     path("v1/cases/", _key_only(views.CaseCreateView), name="case-create"),
     path("v1/cases/batch/", _key_only(views.CaseBatchView), name="case-batch"),
-    path("v1/cases/<str:reference>/", _key_only(views.CaseDetailView), name="case-detail"),
+    path("v1/cases/<reference:reference>/", _key_only(views.CaseDetailView), name="case-detail"),
     path("v1/uploads/", _key_only(views.UploadCreateView), name="upload-create"),
     path("v1/uploads/<int:pk>/", _key_only(views.UploadDetailView), name="upload-detail"),
     path("v1/uploads/<int:pk>/confirm/", _key_only(views.UploadConfirmView), name="upload-confirm"),
+    re_path(r"^v1/", _key_only(views.NotFoundView), name="not-found"),
     path("schema/", _second_factor(SpectacularAPIView.as_view()), name="schema"),
     path(
         "docs/",

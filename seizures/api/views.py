@@ -3,7 +3,7 @@
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiResponse, extend_schema
-from rest_framework import status
+from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -27,7 +27,23 @@ def _ref(case: Case) -> dict:
 
 
 def _errors(result) -> Response:
-    return Response({"errors": result.errors}, status=status.HTTP_400_BAD_REQUEST)
+    detail = _("Nothing was written: correct the cases listed in “errors”.")
+    return Response({"detail": detail, "errors": result.errors}, status=status.HTTP_400_BAD_REQUEST)
+
+
+def _error_responses(*, body: bool = False, lookup: bool = False) -> dict:
+    """Every error an endpoint may answer, all in the one ErrorSerializer shape."""
+    error = serializers.ErrorSerializer
+    responses = {
+        401: OpenApiResponse(error, description="No API key, or an invalid or revoked one."),
+        429: OpenApiResponse(error, description="Too many calls for this key: see Retry-After."),
+    }
+    if body:
+        responses[400] = OpenApiResponse(error, description="Invalid body; nothing written.")
+        responses[415] = OpenApiResponse(error, description="Content type not accepted.")
+    if lookup:
+        responses[404] = OpenApiResponse(error, description="Not found, or not yours to see.")
+    return responses
 
 
 def _existing(data) -> str:
@@ -48,7 +64,7 @@ class CaseCreateView(ApiView):
         responses={
             201: serializers.CaseRefSerializer,
             200: serializers.CaseRefSerializer,
-            400: serializers.ErrorsSerializer,
+            **_error_responses(body=True),
         },
     )
     def post(self, request):
@@ -70,13 +86,14 @@ class CaseBatchView(ApiView):
             "names each bad case by its index and national reference."
         ),
         request=serializers.BatchInSerializer,
-        responses={200: serializers.BatchOutSerializer, 400: serializers.ErrorsSerializer},
+        responses={200: serializers.BatchOutSerializer, **_error_responses(body=True)},
     )
     def post(self, request):
         cases = request.data.get("cases") if isinstance(request.data, dict) else None
         if not isinstance(cases, list) or not cases or len(cases) > MAX_BATCH:
             message = _("Send between 1 and %(limit)s cases in “cases”.") % {"limit": MAX_BATCH}
-            return Response({"errors": [{"index": None, "errors": {"cases": [message]}}]}, 400)
+            errors = [{"index": None, "national_reference": "", "errors": {"cases": [message]}}]
+            return Response({"detail": message, "errors": errors}, 400)
         result = case_batch_save(
             user=request.user,
             items=cases,
@@ -96,7 +113,10 @@ class CaseBatchView(ApiView):
 
 
 class CaseDetailView(ApiView):
-    @extend_schema(summary="Read a case", responses={200: serializers.CaseOutSerializer})
+    @extend_schema(
+        summary="Read a case",
+        responses={200: serializers.CaseOutSerializer, **_error_responses(lookup=True)},
+    )
     def get(self, request, reference):
         case = selectors.case_get(user=request.user, reference=reference)
         return Response(
@@ -172,24 +192,27 @@ class UploadCreateView(ApiView):
         summary="Upload a spreadsheet",
         description="The file is checked in the background: poll the upload, then confirm it.",
         request={"multipart/form-data": serializers.UploadInSerializer},
-        responses={202: serializers.UploadOutSerializer, 400: OpenApiResponse()},
+        responses={202: serializers.UploadOutSerializer, **_error_responses(body=True)},
     )
     def post(self, request):
         file = request.FILES.get("file")
         if file is None:
-            return Response({"file": [_("Send the file in the “file” field.")]}, 400)
+            return Response({"detail": _("Send the file in the “file” field.")}, 400)
         try:
             upload = service.upload_create(
                 user=request.user, file=file, api_key=request.auth, request=request
             )
         except FileRefused as refused:
-            return Response({"file": [refused.message]}, 400)
+            return Response({"detail": refused.message}, 400)
         upload.refresh_from_db()
         return Response(_upload_out(upload), status=status.HTTP_202_ACCEPTED)
 
 
 class UploadDetailView(ApiView):
-    @extend_schema(summary="Poll an upload", responses={200: serializers.UploadOutSerializer})
+    @extend_schema(
+        summary="Poll an upload",
+        responses={200: serializers.UploadOutSerializer, **_error_responses(lookup=True)},
+    )
     def get(self, request, pk):
         return Response(_upload_out(_api_upload_get(request, pk)))
 
@@ -198,7 +221,13 @@ class UploadConfirmView(ApiView):
     @extend_schema(
         summary="Import a checked upload",
         request=serializers.UploadConfirmSerializer,
-        responses={202: serializers.UploadOutSerializer, 409: OpenApiResponse()},
+        responses={
+            202: serializers.UploadOutSerializer,
+            409: OpenApiResponse(
+                serializers.ErrorSerializer, description="The upload cannot be imported now."
+            ),
+            **_error_responses(body=True, lookup=True),
+        },
     )
     def post(self, request, pk):
         upload = _api_upload_get(request, pk)
@@ -214,3 +243,13 @@ class UploadConfirmView(ApiView):
             return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
         upload.refresh_from_db()
         return Response(_upload_out(upload), status=status.HTTP_202_ACCEPTED)
+
+
+@extend_schema(exclude=True)
+class NotFoundView(ApiView):
+    """Any other path under /api/v1/ (``/uploads/-1/`` too): the key is checked,
+    then the answer is a 404 in the API's error shape, never an HTML page."""
+
+    def initial(self, request, *args, **kwargs):
+        super().initial(request, *args, **kwargs)
+        raise exceptions.NotFound

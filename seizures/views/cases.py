@@ -1,5 +1,7 @@
 """Case entry (full and simplified forms), detail, list and workflow; photo files."""
 
+import logging
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -19,6 +21,8 @@ from ..forms import (
 )
 from ..models import Case, CaseStatus
 from ..validation import CaseData, CaseForms, case_quality, case_validate
+
+logger = logging.getLogger(__name__)
 
 WRITERS = (Role.OFFICER, Role.NATIONAL_ADMIN)
 
@@ -303,7 +307,11 @@ def photo_file(request, pk, variant="image"):
     """Photos are never public: each request checks that the user may see the case."""
     photo = selectors.photo_get(user=request.user, pk=pk)
     field = photo.thumbnail if variant == "thumbnail" and photo.thumbnail else photo.image
-    response = FileResponse(field.open("rb"))
+    try:
+        response = FileResponse(field.open("rb"))
+    except FileNotFoundError:
+        logger.warning("Photo %s: file %s is missing from storage", photo.pk, field.name)
+        raise Http404 from None
     # Revalidated every time: a case taken back to draft must stop showing at once.
     response["Cache-Control"] = "private, no-cache"
     response["Content-Disposition"] = "inline"

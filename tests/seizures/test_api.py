@@ -273,3 +273,73 @@ def test_confirming_with_a_body_that_is_not_an_object_imports_as_the_default(
         response = api.post(url, json.dumps(body), content_type="application/json")
     assert response.status_code == 202, response.content
     assert Case.objects.count() == 1
+
+
+@pytest.mark.parametrize("path", ["/cases/%00/", "/cases/FR%00X/edit/", "/api/v1/cases/%00/"])
+def test_a_null_character_in_a_case_reference_is_a_404(as_user, api, national_admin, path):
+    client = api if path.startswith("/api/") else as_user(national_admin)
+    assert client.get(path).status_code == 404
+    if path.startswith("/api/"):
+        call = AuditEvent.objects.filter(action=AuditAction.API_CALL).latest("pk")
+        assert call.details["path"] == "/api/v1/cases/\ufffd/"
+
+
+def _schema(as_user, officer):
+    return json.loads(as_user(officer).get(reverse("api:schema"), {"format": "json"}).content)
+
+
+@pytest.mark.parametrize(
+    "path, method, statuses",
+    [
+        ("/api/v1/cases/", "post", {"200", "201", "400", "401", "415", "429"}),
+        ("/api/v1/cases/batch/", "post", {"200", "400", "401", "415", "429"}),
+        ("/api/v1/cases/{reference}/", "get", {"200", "401", "404", "429"}),
+        ("/api/v1/uploads/", "post", {"202", "400", "401", "415", "429"}),
+        ("/api/v1/uploads/{id}/", "get", {"200", "401", "404", "429"}),
+        (
+            "/api/v1/uploads/{id}/confirm/",
+            "post",
+            {"202", "400", "401", "404", "409", "415", "429"},
+        ),
+    ],
+)
+def test_the_schema_documents_every_status_an_endpoint_answers(
+    as_user, officer, path, method, statuses
+):
+    responses = _schema(as_user, officer)["paths"][path][method]["responses"]
+    assert set(responses) == statuses
+    for code in statuses - {"200", "201", "202"}:
+        body = responses[code]["content"]["application/json"]["schema"]
+        assert body == {"$ref": "#/components/schemas/Error"}
+
+
+def test_every_error_answer_has_the_documented_shape(api, client_factory):
+    answers = [
+        post(api, "api:case-create", case_json(seizure_date="")),
+        post(api, "api:case-batch", {"cases": []}),
+        api.post(reverse("api:case-create"), "{", content_type="application/json"),
+        api.post(reverse("api:case-create"), "x", content_type="text/plain"),
+        api.post(reverse("api:upload-create"), {}),
+        api.get(reverse("api:case-detail", args=["FR-NONE"])),
+        api.get(reverse("api:upload-detail", args=[999999])),
+        client_factory().get(reverse("api:case-detail", args=["FR-NONE"])),
+    ]
+    assert [answer.status_code for answer in answers] == [400, 400, 400, 415, 400, 404, 404, 401]
+    for answer in answers:
+        body = answer.json()
+        assert isinstance(body["detail"], str) and body["detail"]
+        assert set(body) <= {"detail", "errors"}
+        for error in body.get("errors", []):
+            assert set(error) == {"index", "national_reference", "errors"}
+
+
+@pytest.mark.parametrize(
+    "path", ["/api/v1/uploads/-235/", "/api/v1/nothing/", "/api/v1/cases/a/b/"]
+)
+def test_an_unknown_api_path_is_a_json_404(api, client_factory, path):
+    for method in (api.get, api.post, api.delete):
+        response = method(path)
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["detail"]
+    assert client_factory().get(path).status_code == 401

@@ -388,6 +388,20 @@ def test_photos_are_never_cached_beyond_the_access_check(as_user, officer, make_
     assert case.changes.filter(action=CaseAction.PHOTO_ADDED).exists()
 
 
+def test_a_photo_whose_file_is_missing_is_a_404_and_a_warning(as_user, officer, make_case, caplog):
+    from seizures.photos import photo_sanitise
+
+    case = make_case(officer)
+    photo = services.photo_add(
+        user=officer, case=case, clean_image=photo_sanitise(upload(jpeg_bytes())), kind="seizure"
+    )
+    photo.image.storage.delete(photo.image.name)
+    with caplog.at_level("WARNING", logger="seizures.views.cases"):
+        response = as_user(officer).get(reverse("seizures:photo-image", args=[photo.pk]))
+    assert response.status_code == 404
+    assert any(photo.image.name in record.getMessage() for record in caplog.records)
+
+
 @pytest.mark.parametrize("retired", ["cocaine", "g", "transport"])
 def test_retired_vocabulary_entries_cannot_be_chosen(as_user, officer, vocab, retired):
     entry = getattr(vocab, retired)

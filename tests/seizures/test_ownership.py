@@ -17,7 +17,7 @@ def _object_urls():
     for pattern in seizures.url_patterns:
         assert isinstance(pattern, URLPattern)
         route = str(pattern.pattern)
-        if "<str:reference>" in route or ("<int:pk>" in route and "photos" in route):
+        if "<reference:reference>" in route or ("<int:pk>" in route and "photos" in route):
             yield pattern.name
 
 

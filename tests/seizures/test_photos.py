@@ -53,10 +53,24 @@ def test_gps_coordinates_are_stripped():
     assert b"PhoneMaker" not in clean.content
 
 
-def test_a_20000_by_20000_png_is_refused_before_decoding():
+def test_a_20000_by_20000_png_is_refused_with_its_true_size():
     with pytest.raises(ValidationError) as error:
         photo_sanitise(upload(huge_png_header(), "bomb.png", "image/png"))
-    assert "too large" in str(error.value) or "not a JPEG" in str(error.value)
+    assert error.value.code == "too_many_pixels"
+    assert "This photo has 400 megapixels; at most 40 are accepted." in error.value.messages
+
+
+def test_a_144_megapixel_photo_is_refused_for_its_size_not_its_format():
+    with pytest.raises(ValidationError) as error:
+        photo_sanitise(upload(huge_png_header(12_000, 12_000), "big.png", "image/png"))
+    assert "This photo has 144 megapixels; at most 40 are accepted." in error.value.messages
+
+
+def test_a_photo_just_over_the_limit_is_refused(settings):
+    settings.PHOTO_MAX_PIXELS = 2_000_000
+    with pytest.raises(ValidationError) as error:
+        photo_sanitise(upload(huge_png_header(2_000, 1_001), "big.png", "image/png"))
+    assert "This photo has 3 megapixels; at most 2 are accepted." in error.value.messages
 
 
 def test_a_truncated_jpeg_is_refused():
