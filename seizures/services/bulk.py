@@ -3,7 +3,7 @@ case of an administration (a search result or an upload's cases).
 
 The user chooses the cases on the bulk page (views/bulk.py), sees how many each
 step would change, and confirms: ``bulk_action_create`` records the chosen case
-ids on a ``BulkAction`` row and queues ``tasks.run_bulk_action`` (a job the
+ids on a ``BulkAction`` row and queues ``run_bulk_action`` (a job the
 broker never received is sent again by the sweep, services/sweep.py), which
 calls ``bulk_action_run``. That takes the cases a batch at a time: each batch is
 written whole or not at all by ``cases_workflow_apply`` — the status changes
@@ -13,6 +13,7 @@ case. An import applies the same step to the cases it writes, inside its own
 transaction (imports/service.py).
 """
 
+from celery import shared_task
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
@@ -24,7 +25,6 @@ from accounts.models import AuditAction, Role, User
 from accounts.services import audit_event_create, audit_events_create_many
 from cen_suite.queueing import task_enqueue_on_commit
 
-from .. import tasks
 from ..models import (
     BulkAction,
     BulkActionKind,
@@ -233,7 +233,7 @@ def bulk_action_create(
             "upload": upload and upload.pk,
         },
     )
-    task_enqueue_on_commit(tasks.run_bulk_action, job.pk)
+    task_enqueue_on_commit(run_bulk_action, job.pk)
     return job
 
 
@@ -292,5 +292,19 @@ def bulk_action_retry(*, job: BulkAction, user: User) -> BulkAction:
         raise PermissionDenied(_("This job cannot be tried again."))
     job.status, job.message, job.finished_at = BulkActionStatus.QUEUED, "", None
     job.save(update_fields=["status", "message", "finished_at"])
-    task_enqueue_on_commit(tasks.run_bulk_action, job.pk)
+    task_enqueue_on_commit(run_bulk_action, job.pk)
     return job
+
+
+# Delivered again if the worker is lost midway: the job goes on from the first
+# batch it had not committed.
+@shared_task(acks_late=True, reject_on_worker_lost=True)
+def run_bulk_action(job_id: int):
+    job = BulkAction.objects.filter(pk=job_id).select_related("user").first()
+    if job is None:
+        return
+    try:
+        bulk_action_run(job=job)
+    except Exception as error:
+        bulk_action_fail(job_id=job_id, error=error)
+        raise

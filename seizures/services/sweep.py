@@ -28,6 +28,7 @@ from ..models import (
     Upload,
     UploadStatus,
 )
+from .bulk import run_bulk_action
 
 # A bulk job marks its progress after every batch of a thousand cases.
 BULK_STALLED_AFTER = timedelta(minutes=5)
@@ -94,5 +95,5 @@ def queued_work_sweep() -> int:
     for job in jobs:
         job.progress_at = now
         job.save(update_fields=["progress_at"])
-        task_enqueue_on_commit(tasks.run_bulk_action, job.pk)
+        task_enqueue_on_commit(run_bulk_action, job.pk)
     return len(uploads) + len(exports) + len(jobs)

@@ -4,7 +4,7 @@ each step would change, the confirmation, and the job's progress."""
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import QueryDict
+from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
@@ -44,7 +44,7 @@ def _choice(request, source):
     upload_id = source.get("upload")
     if upload_id:
         if not str(upload_id).isdigit():
-            raise PermissionDenied
+            raise Http404
         upload = selectors.upload_get(user=request.user, pk=int(upload_id))
         return bulk.bulk_candidates(user=request.user, upload=upload), "", upload
     query = normalised_query(

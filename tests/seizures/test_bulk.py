@@ -293,3 +293,16 @@ def test_a_bulk_job_that_never_reached_a_worker_is_sent_again_by_the_sweep(
     assert job.status == BulkActionStatus.DONE and job.cases_done == 1
     with django_capture_on_commit_callbacks(execute=True):
         assert queued_work_sweep() == 0
+
+
+def test_the_worker_knows_the_bulk_task():
+    # A worker reads seizures.tasks; the task itself lives beside its service.
+    from cen_suite.celery import app
+
+    app.loader.import_default_modules()
+    assert "seizures.services.bulk.run_bulk_action" in app.tasks
+
+
+def test_an_upload_id_that_is_not_a_number_is_a_404(db, national_admin, as_user):
+    page = as_user(national_admin).get(reverse("seizures:bulk-action-new"), {"upload": "x"})
+    assert page.status_code == 404
