@@ -5,13 +5,14 @@ import logging
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from cen_suite.downloads import FileDownload
 
 from .. import selectors, services
 from ..forms import (
@@ -308,7 +309,7 @@ def photo_file(request, pk, variant="image"):
     photo = selectors.photo_get(user=request.user, pk=pk)
     field = photo.thumbnail if variant == "thumbnail" and photo.thumbnail else photo.image
     try:
-        response = FileResponse(field.open("rb"))
+        response = FileDownload(field.open("rb"))
     except FileNotFoundError:
         logger.warning("Photo %s: file %s is missing from storage", photo.pk, field.name)
         raise Http404 from None

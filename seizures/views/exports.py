@@ -1,10 +1,12 @@
 """Exports of a search result: request, progress, download, My exports."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
+
+from cen_suite.downloads import FileDownload
 
 from .. import selectors, services
 from ..forms import ExportForm
@@ -50,4 +52,4 @@ def export_download(request, pk):
         raise Http404
     services.export_downloaded(export=export, request=request)
     name = export.file.name.rsplit("/", 1)[-1]
-    return FileResponse(export.file.open("rb"), as_attachment=True, filename=name)
+    return FileDownload(export.file.open("rb"), as_attachment=True, filename=name)

@@ -1,9 +1,11 @@
 """The downloadable database extract."""
 
 from django.contrib import messages
-from django.http import FileResponse, Http404
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
+
+from cen_suite.downloads import FileDownload
 
 from .. import selectors, services
 from ..extract import table_definitions as extract_table_definitions
@@ -36,4 +38,4 @@ def extract_download(request, pk, kind):
     field = files[kind]
     services.extract_downloaded(extract=extract, kind=kind, request=request)
     name = field.name.rsplit("/", 1)[-1]
-    return FileResponse(field.open("rb"), as_attachment=True, filename=name)
+    return FileDownload(field.open("rb"), as_attachment=True, filename=name)

@@ -3,13 +3,14 @@ preview, confirmation, result, history. National admins only."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, Http404, HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
 from accounts.models import Role
+from cen_suite.downloads import FileDownload
 
 from .. import selectors
 from ..forms import UploadConfirmForm, UploadForm
@@ -114,4 +115,4 @@ def upload_download(request, pk, kind):
     if not stored:
         raise Http404
     name = upload.original_name if kind == "original" else stored.name.rsplit("/", 1)[-1]
-    return FileResponse(stored.open("rb"), as_attachment=True, filename=name)
+    return FileDownload(stored.open("rb"), as_attachment=True, filename=name)
