@@ -7,7 +7,7 @@ from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .. import selectors
+from .. import selectors, services
 from ..imports import service
 from ..imports.json_cases import case_batch_save
 from ..imports.reading import FileRefused
@@ -119,6 +119,7 @@ class CaseDetailView(ApiView):
     )
     def get(self, request, reference):
         case = selectors.case_get(user=request.user, reference=reference)
+        services.case_viewed(user=request.user, case=case, request=request)
         return Response(
             {
                 **_ref(case),

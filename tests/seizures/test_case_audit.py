@@ -200,3 +200,20 @@ def test_the_audit_log_filters_the_new_actions(
     searched = client.get(reverse("accounts:audit-list"), {"action": AuditAction.CASES_SEARCHED})
     assert [event.actor for event in searched.context["page"]] == [officer]
     assert "Cases searched" in searched.content.decode()
+
+
+def test_a_read_through_the_api_is_recorded_as_a_view_of_the_case(
+    client_factory, french_case, kenyan_officer, kenya, france
+):
+    from accounts.services import api_key_create
+    from tests.factories import UserFactory
+
+    kenyan_admin = UserFactory(administration=kenya, role=Role.NATIONAL_ADMIN)
+    _key, secret = api_key_create(actor=kenyan_admin, name="Kenyan system")
+    api = client_factory()
+    api.defaults["HTTP_AUTHORIZATION"] = f"Api-Key {secret}"
+    response = api.get(reverse("api:case-detail", args=[french_case.reference]))
+    assert response.status_code == 200
+    (event,) = _views_of(french_case)
+    assert event.actor == kenyan_admin
+    assert event.administration == france
