@@ -418,12 +418,13 @@ LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "filters": {"forbidden": {"()": "cen_suite.log.ForbiddenWithoutTraceback"}},
+    "filters": {"client_error": {"()": "cen_suite.log.ClientErrorWithoutTraceback"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {
         "axes": {"level": "ERROR"},  # failures are in the audit log
-        "django.request": {"filters": ["forbidden"]},
+        "django.request": {"filters": ["client_error"]},
+        "django.security.DisallowedHost": {"filters": ["client_error"]},
     },
 }
 

@@ -72,3 +72,14 @@ def test_a_forbidden_page_is_logged_as_one_warning_line_without_traceback(as_use
     records = [r for r in caplog.records if r.name == "django.request"]
     assert len(records) == 1 and records[0].levelno == logging.WARNING
     assert records[0].exc_info is None and "Traceback" not in caplog.text
+
+
+def test_a_request_for_another_host_is_logged_as_one_line_without_traceback(client, db, caplog):
+    import logging
+
+    with caplog.at_level(logging.WARNING, logger="django.security"):
+        response = client.get("/", HTTP_HOST="scanner.invalid")
+    assert response.status_code == 400
+    records = [r for r in caplog.records if r.name == "django.security.DisallowedHost"]
+    assert len(records) == 1
+    assert records[0].exc_info is None and "Traceback" not in caplog.text
