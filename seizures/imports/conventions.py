@@ -101,20 +101,23 @@ def column_convention(kind: str, values) -> dict | None:
         shows, key = (lambda value: date_order(date_text(value))), "order"
     else:
         return None
+    # Each distinct text is looked at once: a column repeats its values a lot.
+    counts: dict[str, int] = {}
+    for value in values:
+        if isinstance(value, str):  # a real number or date cell has nothing to decide
+            counts[value] = counts.get(value, 0) + 1
     evidence: dict[str, int] = {}
     samples: list[str] = []
     ambiguous = 0
-    for value in values:
-        if not isinstance(value, str):
-            continue  # a real number or date cell: nothing to decide
+    for value, count in counts.items():
         found = shows(value)
         if found == AMBIGUOUS:
-            ambiguous += 1
+            ambiguous += count
             text = value.strip()
             if len(samples) < SAMPLES and text not in samples:
                 samples.append(text)
         elif found is not None:
-            evidence[found] = evidence.get(found, 0) + 1
+            evidence[found] = evidence.get(found, 0) + count
     if not evidence and not ambiguous:
         return None
     if len(evidence) == 1:
