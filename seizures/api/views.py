@@ -280,8 +280,8 @@ class UploadConfirmView(ApiView):
                 existing=_existing(request.data),
                 request=request,
             )
-        except PermissionDenied:
-            message = _("This upload cannot be imported in its current state.")
+        except PermissionDenied as denied:
+            message = str(denied) or _("This upload cannot be imported in its current state.")
             return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
         upload.refresh_from_db()
         return Response(_upload_out(upload, request), status=status.HTTP_202_ACCEPTED)

@@ -324,6 +324,10 @@ def upload_confirm(
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
     if upload.administration_id != user.administration_id:
         raise PermissionDenied
+    if conventions_open(upload.conventions):
+        raise PermissionDenied(
+            _("Some columns can be read two ways: choose how to read them before importing.")
+        )
     if not upload_can_confirm(upload):
         raise PermissionDenied(_("This upload cannot be imported in its current state."))
     upload.existing = UploadExisting(existing)

@@ -87,8 +87,10 @@ def upload_confirm(request, pk):
             existing=form.cleaned_data["existing"],
             request=request,
         )
-    except PermissionDenied:
-        messages.error(request, _("This upload cannot be imported in its current state."))
+    except PermissionDenied as denied:
+        messages.error(
+            request, str(denied) or _("This upload cannot be imported in its current state.")
+        )
     return redirect(upload)
 
 
@@ -96,9 +98,10 @@ def upload_confirm(request, pk):
 def upload_conventions(request, pk):
     upload = selectors.upload_get(user=request.user, pk=pk)
     form = UploadConventionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose how to read the column."))
+        return redirect(upload)
     try:
-        if not form.is_valid():
-            raise BadAnswer(_("Choose how to read the column."))
         service.upload_conventions_set(
             upload=upload,
             user=request.user,

@@ -316,6 +316,22 @@ def test_a_choice_not_offered_is_refused_with_a_message(
     assert upload.conventions["seizure_date"]["decided"] == AMBIGUOUS
 
 
+def test_a_choice_without_its_column_is_refused_with_a_message_on_the_page(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    upload = _upload(
+        national_admin, _csv(("P-1", "03/01/2019", "1")), django_capture_on_commit_callbacks
+    )
+    client = as_user(national_admin)
+    url = reverse("seizures:upload-conventions", args=[upload.pk])
+    page = client.post(url, {"reading": "mdy"}, follow=True).content.decode()
+    assert "Choose how to read the column." in page
+    page = client.post(url, {"column": "seizure_date", "reading": "x"}, follow=True)
+    assert "Choose one of the two readings offered." in page.content.decode()
+    upload.refresh_from_db()
+    assert upload.conventions["seizure_date"]["decided"] == AMBIGUOUS
+
+
 def test_the_choice_checks_ownership(
     as_user, make_user, kenya, national_admin, django_capture_on_commit_callbacks
 ):
@@ -489,6 +505,9 @@ def test_the_api_shows_the_conventions_and_takes_the_choice(
     assert upload["conventions"]["seizure_date"]["decided"] == AMBIGUOUS
     refused = _post(api, "api:upload-confirm", {"existing": "update"}, args=[pk])
     assert refused.status_code == 409
+    assert refused.json()["detail"] == (
+        "Some columns can be read two ways: choose how to read them before importing."
+    )
 
     bad = _post(api, "api:upload-conventions", {"choices": {"quantity": "x"}}, args=[pk])
     assert bad.status_code == 400 and bad.json()["detail"]
