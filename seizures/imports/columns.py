@@ -13,6 +13,9 @@ profiles" (``courier / NG / male / 1985; sender / CO``).
 
 A vocabulary value is accepted as its code or as its label in any of the six
 languages, whatever the case and accents; a country as its ISO code or name.
+A number or a date written as text is read with its column's convention, decided
+from all of the column's values before any cell is read (conventions.py): a
+value that can be read two ways is never read without one.
 """
 
 import datetime

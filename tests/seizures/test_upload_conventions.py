@@ -231,6 +231,10 @@ def test_the_preview_asks_and_its_switch_changes_the_stored_values(
     client = as_user(national_admin)
     page = client.get(upload.get_absolute_url()).content.decode()
     assert "How should these values be read?" in page
+    assert (
+        "In the column “Date of seizure”, 2 values can be read two ways, and nothing in "
+        "the file decides it." in page
+    )
     assert "<code>03/01/2019</code> → Jan. 3, 2019" in page
     assert "Read 03/01/2019 as March 1, 2019" in page
     assert "<code>16,780</code> → 16.78" in page and "Read 16,780 as 16780" in page
@@ -276,10 +280,9 @@ def test_reading_as_shown_does_not_check_the_file_again(
     assert event.details["checked_again"] is False
 
 
-def test_a_switch_that_removes_errors_makes_the_upload_importable(
+def test_a_mixed_column_asks_for_the_values_it_leaves_open_and_reads_the_others_as_shown(
     national_admin, django_capture_on_commit_callbacks
 ):
-    # Read day first, 12/30 does not exist; read month first, all three are dates.
     content = _csv(
         ("P-1", "03/01/2019", "1"),
         ("P-2", "25/01/2019", "1"),
