@@ -620,7 +620,9 @@ def convention_questions(found: dict) -> list[dict]:
             other = conventions.OTHER[reading]
 
             def shown(text, choice):
-                return f"{parse_decimal(text, choice).normalize():f}"
+                # In the user's own decimal separator, without thousands ones.
+                plain = Decimal(f"{parse_decimal(text, choice).normalize():f}")
+                return formats.number_format(plain, use_l10n=True)
 
         questions.append(
             {

@@ -533,3 +533,16 @@ def test_the_api_shows_the_conventions_and_takes_the_choice(
     assert _dates() == {"P-1": datetime.date(2019, 3, 1)}
     again = _post(api, "api:upload-conventions", {"choices": {"quantity": ","}}, args=[pk])
     assert again.status_code == 409
+
+
+def test_the_preview_shows_numbers_with_the_users_own_decimal_separator(
+    national_admin, django_capture_on_commit_callbacks
+):
+    from seizures.imports.columns import convention_questions
+
+    upload = _upload(
+        national_admin, _csv(("P-1", "2019-01-03", "16,780")), django_capture_on_commit_callbacks
+    )
+    with translation.override("fr"):
+        [question] = convention_questions(upload.conventions)
+    assert question["samples"] == [{"text": "16,780", "now": "16,78", "other": "16780"}]
