@@ -629,6 +629,8 @@ def convention_questions(found: dict) -> list[dict]:
                 "key": key,
                 "label": column.label,
                 "open": convention["decided"] == conventions.AMBIGUOUS,
+                "decided": convention["decided"],
+                "shown_by": convention.get("shown_by", ""),
                 "count": convention.get("count", len(convention["samples"])),
                 "reading": reading,
                 "other": other,

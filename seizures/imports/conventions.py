@@ -93,8 +93,10 @@ def date_order(text: str) -> str | None:
 def column_convention(kind: str, values) -> dict | None:
     """The convention of one column from all of its values, in one pass; None
     when nothing in it needs one. ``{"decimal": ",", "thousands": ".",
-    "decided": …}`` for numbers, ``{"order": "dmy", "decided": …}`` for dates;
-    an ambiguous column also keeps a few of its ambiguous values in "samples"."""
+    "decided": …}`` for numbers, ``{"order": "dmy", "decided": …}`` for dates.
+    A column with values that can be read two ways also keeps a few of them in
+    "samples", how many in "count" and, when its other values decide, the first
+    value that shows how in "shown_by"."""
     if kind in NUMBER_KINDS:
         shows, key = (lambda value: number_decimal(number_text(value))), "decimal"
     elif kind in DATE_KINDS:
@@ -107,6 +109,7 @@ def column_convention(kind: str, values) -> dict | None:
         if isinstance(value, str):  # a real number or date cell has nothing to decide
             counts[value] = counts.get(value, 0) + 1
     evidence: dict[str, int] = {}
+    shown_by: dict[str, str] = {}  # the first value that shows each reading
     samples: list[str] = []
     ambiguous = 0
     for value, count in counts.items():
@@ -118,6 +121,7 @@ def column_convention(kind: str, values) -> dict | None:
                 samples.append(text)
         elif found is not None:
             evidence[found] = evidence.get(found, 0) + count
+            shown_by.setdefault(found, value.strip())
     if not evidence and not ambiguous:
         return None
     if len(evidence) == 1:
@@ -135,9 +139,12 @@ def column_convention(kind: str, values) -> dict | None:
         convention["thousands"] = OTHER[reading]
     if len(evidence) > 1:
         convention["mixed"] = True
-    if decided == AMBIGUOUS:
+    if ambiguous:
+        # The values the convention decides, shown in the preview with how they read.
         convention["samples"] = samples
         convention["count"] = ambiguous
+        if decided == AUTO:
+            convention["shown_by"] = shown_by[reading]
     return convention
 
 

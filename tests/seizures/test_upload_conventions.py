@@ -195,7 +195,15 @@ def test_a_thousands_comma_is_decided_by_another_value_of_the_column(
 ):
     content = _csv(("P-1", "2019-01-03", "16,780"), ("P-2", "2019-01-03", "1,234.5"))
     upload = _upload(national_admin, content, django_capture_on_commit_callbacks)
-    assert upload.conventions["quantity"] == {"decimal": ".", "thousands": ",", "decided": AUTO}
+    assert upload.conventions["quantity"] == {
+        "decimal": ".",
+        "thousands": ",",
+        "decided": AUTO,
+        "samples": ["16,780"],
+        "count": 1,
+        "shown_by": "1,234.5",
+    }
+    assert service.upload_can_confirm(upload)
     _import(upload, national_admin, django_capture_on_commit_callbacks)
     assert _quantities() == {"P-1": Decimal("16780"), "P-2": Decimal("1234.5")}
 
@@ -546,3 +554,19 @@ def test_the_preview_shows_numbers_with_the_users_own_decimal_separator(
     with translation.override("fr"):
         [question] = convention_questions(upload.conventions)
     assert question["samples"] == [{"text": "16,780", "now": "16,78", "other": "16780"}]
+
+
+def test_the_preview_says_which_value_decided_a_column_and_offers_the_other_reading(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    content = _csv(("P-1", "03/01/2019", "1"), ("P-2", "01/25/2019", "1"))
+    upload = _upload(national_admin, content, django_capture_on_commit_callbacks)
+    page = as_user(national_admin).get(upload.get_absolute_url()).content.decode()
+    assert (
+        "In the column “Date of seizure”, 1 value can be read two ways; the column's value "
+        "01/25/2019 decides how. It is read as:" in page
+    )
+    assert "<code>03/01/2019</code> → March 1, 2019" in page
+    assert "Read 03/01/2019 as Jan. 3, 2019" in page
+    assert 'data-testid="upload-confirm"' in page
+    assert 'data-testid="convention-keep"' not in page
