@@ -290,6 +290,10 @@ class AuditAction(models.TextChoices):
     UPLOAD_IMPORTED = "upload.imported", _("Upload imported")
     UPLOAD_FAILED = "upload.failed", _("Upload failed")
     UPLOAD_CANCELLED = "upload.cancelled", _("Upload cancelled")
+    UPLOAD_CONVENTIONS_SET = (
+        "upload.conventions",
+        _("Reading of an upload's numbers or dates chosen"),
+    )
     API_KEY_CREATED = "api_key.created", _("API key created")
     API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
     API_CALL = "api.call", _("API call")

@@ -516,6 +516,13 @@ class UploadForm(forms.Form):
         return upload
 
 
+class UploadConventionForm(forms.Form):
+    """One column of an upload, and how to read it (see imports/conventions.py)."""
+
+    column = forms.CharField(max_length=40)
+    reading = forms.CharField(max_length=3, strip=False)
+
+
 class UploadConfirmForm(forms.Form):
     existing = forms.ChoiceField(
         label=_("Cases already known by their national reference"),

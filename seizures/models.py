@@ -779,6 +779,10 @@ class Upload(models.Model):
     errors = models.JSONField(default=list, blank=True)
     error_count = models.PositiveIntegerField(default=0)
     error_file = models.FileField(upload_to=_upload_path, blank=True)
+    # How each number and date column of the file is read, by template column key:
+    # {"quantity": {"decimal": ".", "thousands": ",", "decided": "auto"}, …}; a
+    # column "ambiguous" waits for the user's answer (imports/conventions.py).
+    conventions = models.JSONField(default=dict, blank=True)
     # The validated cases, kept from the check to the import (imports/snapshot.py).
     validated = models.FileField(upload_to=_upload_path, blank=True)
     # Why a whole file was refused or an import failed, in the uploader's language.

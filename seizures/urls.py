@@ -38,6 +38,7 @@ urlpatterns = [
     path("uploads/<int:pk>/", views.upload_detail, name="upload-detail"),
     path("uploads/<int:pk>/confirm/", views.upload_confirm, name="upload-confirm"),
     path("uploads/<int:pk>/cancel/", views.upload_cancel, name="upload-cancel"),
+    path("uploads/<int:pk>/conventions/", views.upload_conventions, name="upload-conventions"),
     path("uploads/<int:pk>/retry/", views.upload_retry, name="upload-retry"),
     path("uploads/<int:pk>/<str:kind>/", views.upload_download, name="upload-download"),
     path("bulk/", views.bulk_action_new, name="bulk-action-new"),

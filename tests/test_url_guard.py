@@ -34,6 +34,7 @@ API_KEY_ONLY = {
     "api:upload-create",
     "api:upload-detail",
     "api:upload-confirm",
+    "api:upload-conventions",
     "api:not-found",
 }
 

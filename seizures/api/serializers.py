@@ -125,6 +125,16 @@ class UploadConfirmSerializer(serializers.Serializer):
     existing = serializers.ChoiceField(choices=UploadExisting.values, default="update")
 
 
+class UploadConventionsSerializer(serializers.Serializer):
+    choices = serializers.DictField(
+        child=serializers.CharField(),
+        help_text=(
+            "By column key: dmy or mdy for a date column, the decimal separator "
+            "(. or ,) for a number column."
+        ),
+    )
+
+
 class UploadOutSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     file = serializers.CharField()
@@ -133,8 +143,25 @@ class UploadOutSerializer(serializers.Serializer):
     rows_total = serializers.IntegerField()
     rows_done = serializers.IntegerField()
     summary = serializers.DictField()
+    conventions = serializers.DictField(
+        child=serializers.DictField(),
+        help_text=(
+            "How each number and date column is read, by column key: "
+            '{"quantity": {"decimal": ".", "thousands": ",", "decided": "auto"}, '
+            '"seizure_date": {"order": "mdy", "decided": "ambiguous", "samples": '
+            '["03/01/2019"], "count": 12}}. decided: auto (from the file\'s own values), '
+            "user (chosen), ambiguous (to be chosen before the upload can be confirmed)."
+        ),
+    )
     error_count = serializers.IntegerField()
-    errors = serializers.ListField(child=serializers.DictField())
+    errors = serializers.ListField(
+        child=serializers.DictField(),
+        help_text="This page of the errors (1,000 a page): sheet, row, column, index, message.",
+    )
+    errors_page = serializers.IntegerField(help_text="The page of errors given.")
+    errors_next = serializers.URLField(
+        allow_null=True, help_text="The URL of the next page of errors; null on the last."
+    )
     message = serializers.CharField()
     result = serializers.DictField()
     same_file_as = serializers.IntegerField(allow_null=True)

@@ -31,6 +31,11 @@ urlpatterns = [
     path("v1/uploads/", _key_only(views.UploadCreateView), name="upload-create"),
     path("v1/uploads/<int:pk>/", _key_only(views.UploadDetailView), name="upload-detail"),
     path("v1/uploads/<int:pk>/confirm/", _key_only(views.UploadConfirmView), name="upload-confirm"),
+    path(
+        "v1/uploads/<int:pk>/conventions/",
+        _key_only(views.UploadConventionsView),
+        name="upload-conventions",
+    ),
     re_path(r"^v1/", _key_only(views.NotFoundView), name="not-found"),
     path("schema/", _second_factor(SpectacularAPIView.as_view()), name="schema"),
     path(

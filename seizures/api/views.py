@@ -1,14 +1,16 @@
 """The API's endpoints: thin views over the same services as the pages."""
 
 from django.core.exceptions import PermissionDenied
+from django.urls import reverse
 from django.utils.translation import gettext as _
-from drf_spectacular.utils import OpenApiResponse, extend_schema
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from .. import selectors, services
 from ..imports import service
+from ..imports.conventions import BadAnswer
 from ..imports.json_cases import case_batch_save
 from ..imports.reading import FileRefused
 from ..models import Case, UploadExisting
@@ -161,8 +163,24 @@ class CaseDetailView(ApiView):
         )
 
 
-def _upload_out(upload) -> dict:
+# Errors of an upload given per answer; ``errors_page`` walks through the rest.
+ERRORS_PAGE_SIZE = 1000
+
+
+def _errors_page(request) -> int | None:
+    """The page of errors asked for (``?errors_page=``, from 1); None if it is not one."""
+    text = request.query_params.get("errors_page", "1")
+    return int(text) if text.isascii() and text.isdigit() and int(text) >= 1 else None
+
+
+def _upload_out(upload, request, page: int = 1) -> dict:
     same = selectors.upload_same_file_list(upload=upload).first()
+    start = (page - 1) * ERRORS_PAGE_SIZE
+    more = len(upload.errors) > start + ERRORS_PAGE_SIZE
+    next_url = None
+    if more:
+        path = reverse("api:upload-detail", kwargs={"pk": upload.pk})
+        next_url = request.build_absolute_uri(f"{path}?errors_page={page + 1}")
     return {
         "id": upload.pk,
         "file": upload.original_name,
@@ -171,8 +189,11 @@ def _upload_out(upload) -> dict:
         "rows_total": upload.rows_total,
         "rows_done": upload.rows_done,
         "summary": upload.summary,
+        "conventions": upload.conventions,
         "error_count": upload.error_count,
-        "errors": upload.errors[:1000],
+        "errors": upload.errors[start : start + ERRORS_PAGE_SIZE],
+        "errors_page": page,
+        "errors_next": next_url,
         "message": upload.message,
         "result": upload.result,
         "same_file_as": same.pk if same else None,
@@ -206,16 +227,37 @@ class UploadCreateView(ApiView):
         except FileRefused as refused:
             return Response({"detail": refused.message}, 400)
         upload.refresh_from_db()
-        return Response(_upload_out(upload), status=status.HTTP_202_ACCEPTED)
+        return Response(_upload_out(upload, request), status=status.HTTP_202_ACCEPTED)
 
 
 class UploadDetailView(ApiView):
     @extend_schema(
         summary="Poll an upload",
-        responses={200: serializers.UploadOutSerializer, **_error_responses(lookup=True)},
+        description=(
+            "Every error of the file, 1,000 per answer: ``errors_next`` is the URL of the "
+            "next page (``?errors_page=2``…), null on the last one."
+        ),
+        parameters=[
+            OpenApiParameter(
+                "errors_page",
+                int,
+                description="The page of errors, from 1 (1,000 errors a page).",
+                required=False,
+            )
+        ],
+        responses={
+            200: serializers.UploadOutSerializer,
+            400: OpenApiResponse(serializers.ErrorSerializer, description="Bad errors_page."),
+            **_error_responses(lookup=True),
+        },
     )
     def get(self, request, pk):
-        return Response(_upload_out(_api_upload_get(request, pk)))
+        upload = _api_upload_get(request, pk)
+        page = _errors_page(request)
+        if page is None:
+            message = _("“errors_page” is a page number: 1, 2, 3…")
+            return Response({"detail": message}, status=status.HTTP_400_BAD_REQUEST)
+        return Response(_upload_out(upload, request, page))
 
 
 class UploadConfirmView(ApiView):
@@ -239,11 +281,50 @@ class UploadConfirmView(ApiView):
                 existing=_existing(request.data),
                 request=request,
             )
-        except PermissionDenied:
-            message = _("This upload cannot be imported in its current state.")
+        except PermissionDenied as denied:
+            message = str(denied) or _("This upload cannot be imported in its current state.")
             return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
         upload.refresh_from_db()
-        return Response(_upload_out(upload), status=status.HTTP_202_ACCEPTED)
+        return Response(_upload_out(upload, request), status=status.HTTP_202_ACCEPTED)
+
+
+class UploadConventionsView(ApiView):
+    @extend_schema(
+        summary="Choose how a checked upload's numbers or dates are read",
+        description=(
+            'For a column that ``conventions`` marks ``"decided": "ambiguous"`` (or '
+            'any listed there): ``{"choices": {"seizure_date": "mdy", '
+            '"quantity": "."}}``, dates ``dmy`` (day first) or ``mdy`` (month first), '
+            "numbers by their decimal separator, ``.`` or ``,``. An upload with an "
+            "ambiguous column cannot be confirmed until it is answered. When a reading "
+            "changes the file is checked again (``status`` is ``checking``): poll it."
+        ),
+        request=serializers.UploadConventionsSerializer,
+        responses={
+            202: serializers.UploadOutSerializer,
+            409: OpenApiResponse(
+                serializers.ErrorSerializer, description="The upload cannot be changed now."
+            ),
+            **_error_responses(body=True, lookup=True),
+        },
+    )
+    def post(self, request, pk):
+        upload = _api_upload_get(request, pk)
+        choices = request.data.get("choices") if isinstance(request.data, dict) else None
+        if not isinstance(choices, dict):
+            message = _("Send the readings chosen in “choices”, by column.")
+            return Response({"detail": message}, status=status.HTTP_400_BAD_REQUEST)
+        try:
+            upload = service.upload_conventions_set(
+                upload=upload, user=request.user, choices=choices, request=request
+            )
+        except BadAnswer as error:
+            return Response({"detail": str(error)}, status=status.HTTP_400_BAD_REQUEST)
+        except PermissionDenied:
+            message = _("This upload cannot be changed in its current state.")
+            return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
+        upload.refresh_from_db()
+        return Response(_upload_out(upload, request), status=status.HTTP_202_ACCEPTED)
 
 
 @extend_schema(exclude=True)

@@ -13,6 +13,9 @@ profiles" (``courier / NG / male / 1985; sender / CO``).
 
 A vocabulary value is accepted as its code or as its label in any of the six
 languages, whatever the case and accents; a country as its ISO code or name.
+A number or a date written as text is read with its column's convention, decided
+from all of the column's values before any cell is read (conventions.py): a
+value that can be read two ways is never read without one.
 """
 
 import datetime
@@ -23,7 +26,7 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from django.conf import settings
-from django.utils import translation
+from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -43,6 +46,7 @@ from ..models import (
     Unit,
 )
 from ..validators import has_null_character, null_character_message
+from . import conventions
 
 CASE, LINE, OFFENDER = "case", "line", "offender"
 # Several values in one cell (concealment methods, transit countries…).
@@ -365,56 +369,104 @@ class Vocabularies:
 
 # --- Reading one cell ----------------------------------------------------------------
 
-_DATE_PATTERNS = [
-    (re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$"), (1, 2, 3)),
-    (re.compile(r"^(\d{1,2})[/.](\d{1,2})[/.](\d{4})$"), (3, 2, 1)),
-]
+_ISO_DATE = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})$")
+# The integer part of a number with thousands separators: 1,234,567 or 1.234.567.
+_GROUPS = {
+    ",": re.compile(r"^[+-]?\d{1,3}(?:,\d{3})+$"),
+    ".": re.compile(r"^[+-]?\d{1,3}(?:\.\d{3})+$"),
+}
 
 
-# A time after the date ("2019-01-03T00:00:00", "03/01/2019 12:00:00 AM", "14:30"):
-# accepted and ignored, never the reason for a wrong or refused date.
-_TIME_PART = re.compile(
-    r"^(?P<date>\S+?)(?:[T ]\d{1,2}:\d{2}(?::\d{2}(?:\.\d+)?)?\s*(?:[AaPp][Mm])?"
-    r"(?:Z|[+-]\d{2}:?\d{2})?)?$"
-)
+def _date(value, year: int, month: int, day: int) -> datetime.date:
+    try:
+        return datetime.date(year, month, day)
+    except ValueError:
+        raise CellError(_("“%(value)s”: this date does not exist.") % {"value": value}) from None
 
 
-def parse_date(value) -> datetime.date:
+def parse_date(value, order: str | None = None) -> datetime.date:
+    """A date cell or text. "03/01/2019" is read with ``order`` (DAY_FIRST or
+    MONTH_FIRST, its column's convention); without one it is an error, for it
+    can be read two ways. A time after the date ("2019-01-03T00:00:00",
+    "03/01/2019 12:00:00 AM") is accepted and ignored, never the reason for a
+    wrong or refused date."""
     if isinstance(value, datetime.datetime):
         return value.date()
     if isinstance(value, datetime.date):
         return value
-    text = str(value).strip()
-    timed = _TIME_PART.match(text)
-    if timed:
-        text = timed.group("date")
-    for pattern, (year, month, day) in _DATE_PATTERNS:
-        match = pattern.match(text)
-        if match:
-            try:
-                return datetime.date(
-                    int(match.group(year)), int(match.group(month)), int(match.group(day))
+    text = conventions.date_text(value)
+    match = _ISO_DATE.match(text)
+    if match:
+        return _date(value, *(int(part) for part in match.groups()))
+    match = conventions.DAY_MONTH.match(text)
+    if match is None:
+        raise CellError(_("Write the date as 2026-03-14, 14/03/2026 or 14.03.2026."))
+    first, second, year = (int(part) for part in match.groups())
+    shows = conventions.date_order(text)
+    if shows == conventions.AMBIGUOUS:
+        if order is None:
+            day_first = _date(value, year, second, first)
+            month_first = _date(value, year, first, second)
+            raise CellError(
+                _(
+                    "“%(value)s” may be %(day_first)s or %(month_first)s: write it as "
+                    "%(day_first_iso)s or %(month_first_iso)s."
                 )
-            except ValueError:
-                raise CellError(
-                    _("“%(value)s”: this date does not exist.") % {"value": value}
-                ) from None
-    raise CellError(_("Write the date as 2026-03-14, 14/03/2026 or 14.03.2026."))
+                % {
+                    "value": text,
+                    "day_first": formats.date_format(day_first),
+                    "month_first": formats.date_format(month_first),
+                    "day_first_iso": day_first.isoformat(),
+                    "month_first_iso": month_first.isoformat(),
+                }
+            )
+        shows = order
+    if shows == conventions.MONTH_FIRST:
+        return _date(value, year, first, second)
+    return _date(value, year, second, first)
 
 
-def parse_decimal(value) -> Decimal:
+def _plain_number(text: str, decimal: str) -> str:
+    """ "1.234,5" with decimal "," → "1234.5"; thousands separators only in groups of three."""
+    thousands = conventions.OTHER[decimal]
+    whole, separator, fraction = text.rpartition(decimal)
+    if not separator:
+        whole, fraction = text, ""
+    if decimal in whole or thousands in fraction:
+        raise CellError(_("Write a number."))
+    if thousands in whole and not _GROUPS[thousands].match(whole):
+        raise CellError(_("Write a number."))
+    return whole.replace(thousands, "") + (f".{fraction}" if separator else "")
+
+
+def parse_decimal(value, decimal: str | None = None) -> Decimal:
+    """A number cell or text. Text whose separator may be a thousands or a decimal
+    one ("16,780", "1.500") is read with ``decimal``, its column's decimal
+    separator; without one it is an error."""
     if isinstance(value, bool):
         raise CellError(_("Write a number."))
     if isinstance(value, int | Decimal):
         return Decimal(value)
     if isinstance(value, float):
         return Decimal(repr(value))
-    text = "".join(str(value).split()).replace("\u202f", "").replace("'", "")
-    if "," in text and "." in text:
-        # The last separator is the decimal one: 1.234,5 or 1,234.5.
-        thousands = "." if text.rfind(",") > text.rfind(".") else ","
-        text = text.replace(thousands, "")
-    text = text.replace(",", ".")
+    text = conventions.number_text(value)
+    shows = conventions.number_decimal(text)
+    if shows == conventions.AMBIGUOUS:
+        if decimal is None:
+            readings = [
+                f"{Decimal(_plain_number(text, separator)).normalize():f}"
+                for separator in (".", ",")
+            ]
+            raise CellError(
+                _(
+                    "“%(value)s” may be %(thousands)s or %(decimal)s: write %(thousands)s or "
+                    "%(decimal)s, or send a JSON number."
+                )
+                % {"value": text, "thousands": readings[0], "decimal": readings[1]}
+            )
+        shows = decimal
+    if shows is not None:
+        text = _plain_number(text, shows)
     try:
         number = Decimal(text)
     except InvalidOperation:
@@ -495,8 +547,9 @@ def parse_profiles(value, vocabularies: Vocabularies) -> list[dict]:
     return profiles
 
 
-def parse_cell(column: Column, value, vocabularies: Vocabularies):
-    """A cell's raw value → what the case validator takes (pks, codes, ISO dates)."""
+def parse_cell(column: Column, value, vocabularies: Vocabularies, convention: dict | None = None):
+    """A cell's raw value → what the case validator takes (pks, codes, ISO dates).
+    ``convention``: how its column writes numbers or dates (imports/conventions.py)."""
     if has_null_character(value):
         raise CellError(null_character_message(column.label))
     if column.kind == "route":
@@ -506,13 +559,14 @@ def parse_cell(column: Column, value, vocabularies: Vocabularies):
     if column.many:
         parts = _items(value)
         single = Column(**{**column.__dict__, "many": False})
-        return [parse_cell(single, part, vocabularies) for part in parts]
+        return [parse_cell(single, part, vocabularies, convention) for part in parts]
+    convention = convention or {}
     if column.kind == "date":
-        return parse_date(value).isoformat()
+        return parse_date(value, convention.get("order")).isoformat()
     if column.kind == "decimal":
-        return str(parse_decimal(value))
+        return str(parse_decimal(value, convention.get("decimal")))
     if column.kind == "integer":
-        number = parse_decimal(value)
+        number = parse_decimal(value, convention.get("decimal"))
         if number != number.to_integral_value():
             raise CellError(_("Write a whole number."))
         return int(number)
@@ -539,3 +593,51 @@ def parse_cell(column: Column, value, vocabularies: Vocabularies):
     if isinstance(value, float) and value.is_integer():
         value = int(value)  # an HS code or IMO number typed as a number
     return str(value).strip()
+
+
+def convention_questions(found: dict) -> list[dict]:
+    """The columns of an upload that can be read two ways, for the preview: each
+    with a few of its values as they are read now and as the other reading would
+    read them, and the choice that switches to it."""
+    by_key = {column.key: column for column in CASE_SHEET_COLUMNS + OFFENDER_COLUMNS}
+    questions = []
+    for key, convention in found.items():
+        column = by_key.get(key)
+        if column is None or not convention.get("samples"):
+            continue
+        if "order" in convention:
+            reading = convention["order"]
+            other = (
+                conventions.MONTH_FIRST
+                if reading == conventions.DAY_FIRST
+                else conventions.DAY_FIRST
+            )
+
+            def shown(text, choice):
+                return formats.date_format(parse_date(text, choice))
+        else:
+            reading = convention["decimal"]
+            other = conventions.OTHER[reading]
+
+            def shown(text, choice):
+                # In the user's own decimal separator, without thousands ones.
+                plain = Decimal(f"{parse_decimal(text, choice).normalize():f}")
+                return formats.number_format(plain, use_l10n=True)
+
+        questions.append(
+            {
+                "key": key,
+                "label": column.label,
+                "open": convention["decided"] == conventions.AMBIGUOUS,
+                "decided": convention["decided"],
+                "shown_by": convention.get("shown_by", ""),
+                "count": convention.get("count", len(convention["samples"])),
+                "reading": reading,
+                "other": other,
+                "samples": [
+                    {"text": text, "now": shown(text, reading), "other": shown(text, other)}
+                    for text in convention["samples"]
+                ],
+            }
+        )
+    return questions

@@ -1,6 +1,12 @@
 """Cases given as JSON (the API): read with the spreadsheet's rules for values
 (codes or labels in any language, ISO dates, decimal comma or point), validated
-by ``case_validate``, written all or nothing by ``cases_save_many``."""
+by ``case_validate``, written all or nothing by ``cases_save_many``.
+
+A request is read as a file is: the strings of each number and date column
+decide its convention (imports/conventions.py; JSON numbers are numbers and
+decide nothing). There is no preview to ask in, so a string that the request
+leaves ambiguous ("16,780", "03/01/2019") is an error asking for a JSON number
+or a form that reads one way only."""
 
 from dataclasses import dataclass, field
 
@@ -15,6 +21,7 @@ from ..services.cases import cases_save_many
 from ..validation import case_validate
 from .columns import CASE_COLUMNS, LINE_COLUMNS, OFFENDER_COLUMNS, CellError, Column, Vocabularies
 from .columns import parse_cell as _parse_cell
+from .conventions import AMBIGUOUS, file_conventions
 from .parsing import existing_cases
 
 CASE_KEYS = {
@@ -43,13 +50,32 @@ class BatchResult:
     errors: list[dict] = field(default_factory=list)
 
 
-def _value(column: Column, value, vocabularies: Vocabularies):
+def _value(column: Column, value, vocabularies: Vocabularies, convention: dict | None):
     if column.many and isinstance(value, list):
         value = ";".join(str(item) for item in value)
-    return _parse_cell(column, value, vocabularies)
+    return _parse_cell(column, value, vocabularies, convention)
 
 
-def _read_fields(item: dict, columns: dict, prefix: str, errors: dict, vocabularies) -> dict:
+def batch_conventions(items: list) -> dict:
+    """The conventions a request's own strings decide, by column key; a column
+    they leave ambiguous has none."""
+    cases = [item for item in items if isinstance(item, dict)]
+    found = file_conventions(CASE_KEYS.values(), cases)
+    for name in ("lines", "offenders"):
+        rows = [
+            row
+            for item in cases
+            if isinstance(item.get(name), list)
+            for row in item[name]
+            if isinstance(row, dict)
+        ]
+        found |= file_conventions(NESTED[name].values(), rows)
+    return {key: found[key] for key in found if found[key]["decided"] != AMBIGUOUS}
+
+
+def _read_fields(
+    item: dict, columns: dict, prefix: str, errors: dict, vocabularies, conventions: dict
+) -> dict:
     out = {}
     for key, value in item.items():
         name = f"{prefix}{key}"
@@ -60,7 +86,7 @@ def _read_fields(item: dict, columns: dict, prefix: str, errors: dict, vocabular
         if value is None or value == "" or value == []:
             continue
         try:
-            out[key] = _value(column, value, vocabularies)
+            out[key] = _value(column, value, vocabularies, conventions.get(key))
         except CellError as error:
             errors[name] = [str(error)]
     for key, column in columns.items():
@@ -69,13 +95,17 @@ def _read_fields(item: dict, columns: dict, prefix: str, errors: dict, vocabular
     return out
 
 
-def payload_from_json(item, vocabularies: Vocabularies) -> tuple[dict, dict]:
-    """One case as JSON → (the validator's payload, reading errors)."""
+def payload_from_json(
+    item, vocabularies: Vocabularies, conventions: dict | None = None
+) -> tuple[dict, dict]:
+    """One case as JSON → (the validator's payload, reading errors);
+    ``conventions``: those of its request (``batch_conventions``)."""
+    conventions = conventions or {}
     errors: dict[str, list] = {}
     if not isinstance(item, dict):
         return {}, {"__all__": [_("A case is a JSON object.")]}
     flat = {key: value for key, value in item.items() if key not in NESTED}
-    payload = _read_fields(flat, CASE_KEYS, "", errors, vocabularies)
+    payload = _read_fields(flat, CASE_KEYS, "", errors, vocabularies, conventions)
     for name, columns in NESTED.items():
         rows = item.get(name) or []
         if not isinstance(rows, list):
@@ -87,7 +117,7 @@ def payload_from_json(item, vocabularies: Vocabularies) -> tuple[dict, dict]:
                 errors[f"{name}-{index}"] = [_("A JSON object is expected.")]
                 continue
             payload[name].append(
-                _read_fields(row, columns, f"{name}-{index}-", errors, vocabularies)
+                _read_fields(row, columns, f"{name}-{index}-", errors, vocabularies, conventions)
             )
     return payload, errors
 
@@ -108,8 +138,9 @@ def case_batch_save(
     administration = user.administration
     read = []
     seen = {}
+    conventions = batch_conventions(items)
     for index, item in enumerate(items):
-        payload, errors = payload_from_json(item, vocabularies)
+        payload, errors = payload_from_json(item, vocabularies, conventions)
         reference = str(payload.get("national_reference") or "").strip()
         if "national_reference" in errors:
             pass  # unreadable: its reading error says why

@@ -26,6 +26,7 @@ from .columns import (
     Vocabularies,
     parse_cell,
 )
+from .conventions import file_conventions
 from .reading import Workbook
 
 
@@ -77,6 +78,8 @@ class Parsed:
     errors: list[RowError]
     rows: int
     summary: dict = field(default_factory=dict)
+    # How each number and date column is read (imports/conventions.py).
+    conventions: dict = field(default_factory=dict)
 
 
 def _reference_text(value) -> str:
@@ -90,19 +93,33 @@ def _positions(sheet) -> dict[str, int]:
     return {column.key: index for index, column in sheet.columns.items()}
 
 
-def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
+def parse_workbook(
+    workbook: Workbook, vocabularies: Vocabularies, answers: dict | None = None
+) -> Parsed:
+    """Every row of the file → its cases. Each number and date column's
+    convention is decided from all of its values first; ``answers``: the
+    conventions stored on the upload, whose user's choices are kept."""
     cases: dict[str, CaseRows] = {}
     errors: list[RowError] = []
     sheet = workbook.cases
     positions = _positions(sheet)
     columns = list(sheet.columns.values())
     rows = 0
+    case_rows = list(sheet.rows)
+    offender_rows = list(workbook.offenders.rows) if workbook.offenders is not None else []
+    found = file_conventions(columns, [values for _number, values in case_rows], answers)
+    if workbook.offenders is not None:
+        found |= file_conventions(
+            workbook.offenders.columns.values(),
+            [values for _number, values in offender_rows],
+            answers,
+        )
 
     def cell(row, column) -> Cell:
         return Cell(sheet.name, row, column, positions.get(column.key))
 
     reference_column = next(c for c in columns if c.key == "national_reference")
-    for number, values in sheet.rows:
+    for number, values in case_rows:
         rows += 1
         reference = _reference_text(values.get("national_reference", ""))
         if not reference or has_null_character(reference):
@@ -137,7 +154,7 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
             if column.key not in values:
                 continue
             try:
-                value = parse_cell(column, values[column.key], vocabularies)
+                value = parse_cell(column, values[column.key], vocabularies, found.get(column.key))
             except CellError as error:
                 group.errors.append(RowError(cell(number, column), str(error)))
                 group.unreadable.add(key)
@@ -167,7 +184,7 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
         offenders = workbook.offenders
         off_positions = _positions(offenders)
         off_columns = list(offenders.columns.values())
-        for number, values in offenders.rows:
+        for number, values in offender_rows:
             rows += 1
             reference = _reference_text(values.get("national_reference", ""))
             if has_null_character(reference):
@@ -214,7 +231,9 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
                 if column.key not in values:
                     continue
                 try:
-                    offender[column.key] = parse_cell(column, values[column.key], vocabularies)
+                    offender[column.key] = parse_cell(
+                        column, values[column.key], vocabularies, found.get(column.key)
+                    )
                 except CellError as error:
                     group.errors.append(RowError(here, str(error)))
                     group.unreadable.add(key)
@@ -225,7 +244,7 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
                     offender.setdefault(column.key, column.default)
             group.payload["offenders"].append(offender)
             group.cells.setdefault(f"offenders-{index}-__all__", Cell(offenders.name, number))
-    return Parsed(cases=cases, errors=errors, rows=rows)
+    return Parsed(cases=cases, errors=errors, rows=rows, conventions=found)
 
 
 def _column_label(key: str) -> str:

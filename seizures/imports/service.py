@@ -29,6 +29,7 @@ from ..models import UPLOAD_MAX_ATTEMPTS, CaseSource, Upload, UploadExisting, Up
 from ..services.cases import cases_save_many
 from . import snapshot
 from .columns import Vocabularies
+from .conventions import conventions_answer, conventions_open
 from .error_workbook import error_workbook_build
 from .parsing import Parsed, all_errors, parse_workbook, summarise, validate_cases
 from .reading import FileRefused, check_size, open_upload, refusal_for
@@ -135,7 +136,7 @@ def _read_and_validate(upload: Upload, path: Path, *, skip_existing: bool) -> tu
     kind, workbook = open_upload(path, upload.original_name)
     try:
         vocabularies = Vocabularies()
-        parsed = parse_workbook(workbook, vocabularies)
+        parsed = parse_workbook(workbook, vocabularies, upload.conventions)
     except FileRefused:
         raise
     except Exception as error:
@@ -224,7 +225,7 @@ def upload_check(*, upload: Upload) -> Upload:
         with transaction.atomic():
             if not _still(upload, UploadStatus.CHECKING):
                 return upload  # cancelled meanwhile: it stays cancelled
-            upload.summary = parsed.summary
+            upload.summary, upload.conventions = parsed.summary, parsed.conventions
             upload.errors, upload.error_count = errors, len(errors)
             upload.rows_done = upload.rows_total
             upload.checked_at = timezone.now()
@@ -256,14 +257,64 @@ def _import_abandoned(upload: Upload) -> bool:
 
 
 def upload_can_confirm(upload: Upload) -> bool:
-    """Checked without errors, and not imported yet (a failed or abandoned
-    import may be tried again)."""
+    """Checked without errors, no column still to be read one way or the other,
+    and not imported yet (a failed or abandoned import may be tried again)."""
+    if conventions_open(upload.conventions):
+        return False
     failed = (
         upload.status == UploadStatus.FAILED
         and upload.checked_at is not None
         and upload.error_count == 0
     )
     return upload.status == UploadStatus.AWAITING or failed or _import_abandoned(upload)
+
+
+def upload_can_answer(upload: Upload) -> bool:
+    """Checked, and neither being imported, imported nor cancelled: how its
+    columns are read may still be chosen."""
+    return upload.checked_at is not None and upload.status in (
+        UploadStatus.INVALID,
+        UploadStatus.AWAITING,
+        UploadStatus.FAILED,
+    )
+
+
+@transaction.atomic
+def upload_conventions_set(
+    *, upload: Upload, user: User, choices: dict, request: HttpRequest | None = None
+) -> Upload:
+    """Record how the user reads columns that can be read two ways ({column key:
+    "dmy" | "mdy" | "," | "."}, see imports/conventions.py); when a reading
+    changes, check the file again with it, so that the preview and then the
+    import read it that way. Raises BadAnswer for a choice not offered."""
+    upload = Upload.objects.select_for_update().get(pk=upload.pk)
+    if upload.administration_id != user.administration_id:
+        raise PermissionDenied
+    if not upload_can_answer(upload):
+        raise PermissionDenied(_("This upload cannot be changed in its current state."))
+    upload.conventions, changed = conventions_answer(upload.conventions, choices)
+    fields = ["conventions"]
+    if changed:
+        stored = [stored.name for stored in (upload.validated, upload.error_file) if stored]
+        upload.status, upload.message, upload.checked_at = UploadStatus.CHECKING, "", None
+        upload.errors, upload.error_count, upload.summary = [], 0, {}
+        upload.rows_done, upload.progress_at, upload.attempts = 0, timezone.now(), 0
+        upload.validated, upload.error_file = "", ""
+        fields += ["status", "message", "checked_at", "errors", "error_count", "summary"]
+        fields += ["rows_done", "progress_at", "attempts", "validated", "error_file"]
+        storage = upload.file.storage
+        transaction.on_commit(lambda: [storage.delete(name) for name in stored])
+    upload.save(update_fields=fields)
+    _audit(
+        AuditAction.UPLOAD_CONVENTIONS_SET,
+        upload=upload,
+        request=request,
+        choices=choices,
+        checked_again=changed,
+    )
+    if changed:
+        _queue(tasks.check_upload, upload)
+    return upload
 
 
 @transaction.atomic
@@ -273,6 +324,10 @@ def upload_confirm(
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
     if upload.administration_id != user.administration_id:
         raise PermissionDenied
+    if conventions_open(upload.conventions):
+        raise PermissionDenied(
+            _("Some columns can be read two ways: choose how to read them before importing.")
+        )
     if not upload_can_confirm(upload):
         raise PermissionDenied(_("This upload cannot be imported in its current state."))
     upload.existing = UploadExisting(existing)

@@ -152,6 +152,14 @@ def template_build() -> bytes:
         ),
         (
             _(
+                "Each column is read one way: when some of its values can be read two ways "
+                "(03/01/2019, 16,780) and none of its other values decides how, the preview "
+                "asks you before anything is imported."
+            ),
+            None,
+        ),
+        (
+            _(
                 "Route: the country of departure, the transit countries in travel order "
                 "(separated by %(separator)s) and the country of destination."
             )

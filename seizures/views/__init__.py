@@ -55,6 +55,7 @@ from .statistics import statistics_page, statistics_trends
 from .uploads import (
     upload_cancel,
     upload_confirm,
+    upload_conventions,
     upload_create,
     upload_detail,
     upload_download,
@@ -112,6 +113,7 @@ __all__ = [
     "statistics_trends",
     "upload_cancel",
     "upload_confirm",
+    "upload_conventions",
     "upload_create",
     "upload_detail",
     "upload_download",

@@ -13,8 +13,10 @@ from accounts.models import Role
 from cen_suite.downloads import FileDownload
 
 from .. import selectors
-from ..forms import UploadConfirmForm, UploadForm
+from ..forms import UploadConfirmForm, UploadConventionForm, UploadForm
 from ..imports import service
+from ..imports.columns import convention_questions
+from ..imports.conventions import BadAnswer
 from ..imports.reading import FileRefused
 from ..imports.template import template_build, template_filename
 
@@ -58,6 +60,8 @@ def upload_detail(request, pk):
         "upload": upload,
         "same_file": selectors.upload_same_file_list(upload=upload).first(),
         "can_confirm": service.upload_can_confirm(upload),
+        "can_answer": service.upload_can_answer(upload),
+        "questions": convention_questions(upload.conventions),
         "confirm_form": UploadConfirmForm(initial={"existing": upload.existing}),
         "created": (upload.result.get("created") or [])[:RESULT_LINKS],
         "updated": (upload.result.get("updated") or [])[:RESULT_LINKS],
@@ -84,8 +88,31 @@ def upload_confirm(request, pk):
             existing=form.cleaned_data["existing"],
             request=request,
         )
+    except PermissionDenied as denied:
+        messages.error(
+            request, str(denied) or _("This upload cannot be imported in its current state.")
+        )
+    return redirect(upload)
+
+
+@require_POST
+def upload_conventions(request, pk):
+    upload = selectors.upload_get(user=request.user, pk=pk)
+    form = UploadConventionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Choose how to read the column."))
+        return redirect(upload)
+    try:
+        service.upload_conventions_set(
+            upload=upload,
+            user=request.user,
+            choices={form.cleaned_data["column"]: form.cleaned_data["reading"]},
+            request=request,
+        )
+    except BadAnswer as error:
+        messages.error(request, str(error))
     except PermissionDenied:
-        messages.error(request, _("This upload cannot be imported in its current state."))
+        messages.error(request, _("This upload cannot be changed in its current state."))
     return redirect(upload)
 
 
