@@ -77,6 +77,8 @@ class Parsed:
     errors: list[RowError]
     rows: int
     summary: dict = field(default_factory=dict)
+    # Summary rows ("TOTAL"…) left out of the cases: {"sheet", "row", "text"}.
+    left_out: list[dict] = field(default_factory=list)
 
 
 def _reference_text(value) -> str:
@@ -225,7 +227,8 @@ def parse_workbook(workbook: Workbook, vocabularies: Vocabularies) -> Parsed:
                     offender.setdefault(column.key, column.default)
             group.payload["offenders"].append(offender)
             group.cells.setdefault(f"offenders-{index}-__all__", Cell(offenders.name, number))
-    return Parsed(cases=cases, errors=errors, rows=rows)
+    left_out = sheet.left_out + (workbook.offenders.left_out if workbook.offenders else [])
+    return Parsed(cases=cases, errors=errors, rows=rows, left_out=left_out)
 
 
 def _column_label(key: str) -> str:
@@ -362,6 +365,7 @@ def summarise(parsed: Parsed, vocabularies: Vocabularies) -> dict:
         "lines_existing": 0,
         "areas": {},
         "locked": [],
+        "left_out": parsed.left_out,
     }
     for group in parsed.cases.values():
         lines = group.payload["lines"]

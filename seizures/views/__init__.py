@@ -53,12 +53,16 @@ from .search import (
 )
 from .statistics import statistics_page, statistics_trends
 from .uploads import (
+    mapping_profile_detail,
+    mapping_profile_list,
     upload_cancel,
     upload_confirm,
     upload_create,
     upload_detail,
     upload_download,
     upload_list,
+    upload_mapping,
+    upload_profile_apply,
     upload_retry,
     upload_template,
 )
@@ -92,6 +96,8 @@ __all__ = [
     "export_list",
     "extract_download",
     "extract_page",
+    "mapping_profile_detail",
+    "mapping_profile_list",
     "photo_delete",
     "photo_file",
     "photo_search_view",
@@ -116,6 +122,8 @@ __all__ = [
     "upload_detail",
     "upload_download",
     "upload_list",
+    "upload_mapping",
+    "upload_profile_apply",
     "upload_retry",
     "upload_template",
     "vocabulary_edit",
