@@ -405,10 +405,15 @@ def _asked(needed: NeedsMapping, mapping: dict) -> dict:
             value = values[index] if index < len(values) else None
             if value not in (None, "") and len(samples[index]) < SAMPLE_VALUES:
                 samples[index].append(_display(value))
+    signature = headers_signature(needed.headers)
+    if mapping.get("signature") != signature:
+        # A column map for other headers (a profile named for another file) is no
+        # guide to these; the answers about values still are.
+        mapping = {key: value for key, value in mapping.items() if key != "columns"}
     return {
         **mapping,
         "headers": needed.headers,
-        "signature": headers_signature(needed.headers),
+        "signature": signature,
         "samples": samples,
         "suggested": suggest_columns(needed.headers),
     }
@@ -431,9 +436,11 @@ def upload_mapping_ask(*, upload: Upload, needed: NeedsMapping) -> Upload:
         if needed.questions is not None:
             mapping["questions"] = needed.questions
         upload.mapping = mapping
+        if upload.profile is not None and upload.profile.headers_signature != mapping["signature"]:
+            upload.profile = None  # named for other headers: not what this file was read with
         upload.status = UploadStatus.NEEDS_MAPPING
         upload.rows_done = upload.rows_total
-        upload.save(update_fields=["mapping", "status", "rows_done"])
+        upload.save(update_fields=["mapping", "profile", "status", "rows_done"])
     return upload
 
 

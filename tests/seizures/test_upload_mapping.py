@@ -471,3 +471,43 @@ def test_the_api_says_the_upload_needs_a_mapping_and_takes_a_profile(
     )
     assert missing.status_code == 404
     assert json.loads(missing.content)["detail"]
+
+
+def test_a_profile_named_for_other_headers_is_not_applied(
+    national_admin, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    other_headers = [*HEADERS[:8], "Notas"]
+    profile = mapping.mapping_profile_save(
+        user=national_admin, name="Other", headers=other_headers, columns=COLUMNS, values=ANSWERS
+    )
+    upload = upload_file(national_admin, csv_file(), capture, profile=profile)
+    assert upload.status == UploadStatus.NEEDS_MAPPING
+    assert upload.profile is None and "columns" not in upload.mapping
+    assert upload.mapping["values"] == ANSWERS  # the answers about values still hold
+    assert upload.mapping["headers"] == HEADERS
+
+
+def test_a_profile_cannot_take_the_name_of_another(national_admin):
+    first = mapping.mapping_profile_save(
+        user=national_admin, name="First", headers=HEADERS, columns=COLUMNS, values={}
+    )
+    mapping.mapping_profile_save(
+        user=national_admin, name="Second", headers=HEADERS, columns=COLUMNS, values={}
+    )
+    with pytest.raises(mapping.MappingInvalid) as invalid:
+        mapping.mapping_profile_save(
+            user=national_admin,
+            profile=first,
+            name="Second",
+            headers=HEADERS,
+            columns=COLUMNS,
+            values={},
+        )
+    assert invalid.value.messages == ["Your administration already has a profile named “Second”."]
+    # Saving under a name already taken, without naming the profile, updates that one.
+    mapping.mapping_profile_save(
+        user=national_admin, name="First", headers=HEADERS, columns=COLUMNS, values=ANSWERS
+    )
+    first.refresh_from_db()
+    assert first.values == ANSWERS and MappingProfile.objects.count() == 2
