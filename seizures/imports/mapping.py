@@ -298,9 +298,26 @@ def value_choices(column: Column) -> list[tuple[str, str]]:
     return [(entry.code, str(entry)) for entry in entries]
 
 
-def value_questions(column_map: ColumnMap, vocabularies: Vocabularies) -> dict[str, list[dict]]:
+def learned_answers(*, administration_id: int) -> dict[str, dict]:
+    """Every answer in the administration's profiles, the newest first: what it
+    once said "MARIHUANA" is, it is suggested again for a file with other headers."""
+    learned: dict[str, dict] = {}
+    profiles = MappingProfile.objects.filter(administration_id=administration_id)
+    for values in profiles.order_by("-updated_at").values_list("values", flat=True):
+        for key, answers in values.items():
+            for text, code in answers.items():
+                if code:
+                    learned.setdefault(key, {}).setdefault(text, code)
+    return learned
+
+
+def value_questions(
+    column_map: ColumnMap, vocabularies: Vocabularies, learned: dict | None = None
+) -> dict[str, list[dict]]:
     """The file's values that match no entry and have no answer yet, most frequent
-    first, each with a suggested entry: {key: [{"value", "count", "suggested"}]}."""
+    first, each with a suggested entry (an answer ``learned`` before, else the
+    likeliest entry): {key: [{"value", "count", "suggested"}]}."""
+    learned = learned or {}
     questions = {}
     for key, counts in column_map.distinct.items():
         column = COLUMNS_BY_KEY[key]
@@ -317,8 +334,11 @@ def value_questions(column_map: ColumnMap, vocabularies: Vocabularies) -> dict[s
                 asked[wanted] = {"value": text, "count": count}
         if asked:
             candidates = value_candidates(column, vocabularies)
-            for question in asked.values():
-                question["suggested"] = suggest_value(question["value"], candidates)
+            known = learned.get(key) or {}
+            for wanted, question in asked.items():
+                question["suggested"] = known.get(wanted) or suggest_value(
+                    question["value"], candidates
+                )
             questions[key] = list(asked.values())
     return questions
 

@@ -66,7 +66,6 @@ SUMMARY_ROW_WORDS = frozenset(
         "totales",
         "total geral",
         "totaux",
-        "total general:",
         "итого",
         "всего",
         "المجموع",

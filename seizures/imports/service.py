@@ -175,7 +175,8 @@ def _read_once(upload: Upload, path: Path, *, skip_existing: bool) -> tuple[str,
     if not parsed.cases and not parsed.errors:
         raise FileRefused(_("The file has no rows of cases."))
     if workbook.cases.column_map is not None:
-        questions = mapping.value_questions(workbook.cases.column_map, vocabularies)
+        learned = mapping.learned_answers(administration_id=upload.administration_id)
+        questions = mapping.value_questions(workbook.cases.column_map, vocabularies, learned)
         if questions:
             raise NeedsMapping(
                 _("Some values of the file are in none of our lists: say what each one is."),

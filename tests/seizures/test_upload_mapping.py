@@ -511,3 +511,27 @@ def test_a_profile_cannot_take_the_name_of_another(national_admin):
     )
     first.refresh_from_db()
     assert first.values == ANSWERS and MappingProfile.objects.count() == 2
+
+
+def test_the_answers_of_the_administrations_profiles_are_suggested_for_other_headers(
+    national_admin, make_user, kenya, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    mapped_and_answered(national_admin, capture, profile_name="Police register")
+    headers = ["Ref", *HEADERS[1:]]  # another file: the profile does not apply
+    upload = upload_file(national_admin, csv_file(headers), capture)
+    assert upload.status == UploadStatus.NEEDS_MAPPING and upload.profile is None
+    upload = map_upload(upload, national_admin, capture)
+    suggested = {
+        key: [(q["value"], q["suggested"]) for q in asked]
+        for key, asked in upload.mapping["questions"].items()
+    }
+    assert suggested == {
+        "commodity_type": [("MARIHUANA", "CANNABIS_HERB")],
+        "unit": [("GRAMO", "G")],
+        "transport_mode": [("Airfrieght", "AIR_CARGO")],
+    }
+    # Never another administration's answers.
+    other = make_user(kenya, Role.NATIONAL_ADMIN)
+    upload = map_upload(upload_file(other, csv_file(headers), capture), other, capture)
+    assert upload.mapping["questions"]["commodity_type"][0]["suggested"] == ""
