@@ -169,6 +169,9 @@ def test_a_value_left_as_it_is_is_not_asked_again_and_is_a_row_error(
     assert upload.status == UploadStatus.INVALID
     assert {(e["row"], e["column"]) for e in upload.errors} == {(2, "Commodity"), (4, "Commodity")}
     assert "MARIHUANA" in upload.errors[0]["message"]
+    # The errors shown, the answer can still be changed, and the file checked again.
+    upload = map_upload(upload, national_admin, capture, values=ANSWERS)
+    assert upload.status == UploadStatus.AWAITING and upload.errors == []
 
 
 def test_required_template_columns_must_be_mapped_and_not_twice(
