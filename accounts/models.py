@@ -294,6 +294,8 @@ class AuditAction(models.TextChoices):
         "upload.conventions",
         _("Reading of an upload's numbers or dates chosen"),
     )
+    UPLOAD_MAPPING_SET = "upload.mapping_set", _("Upload's column and value mapping set")
+    MAPPING_PROFILE_SAVED = "mapping_profile.saved", _("Mapping profile saved")
     API_KEY_CREATED = "api_key.created", _("API key created")
     API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
     API_CALL = "api.call", _("API call")

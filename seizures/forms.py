@@ -530,3 +530,101 @@ class UploadConfirmForm(forms.Form):
         initial=UploadExisting.UPDATE,
         widget=forms.RadioSelect,
     )
+
+
+class MappingForm(forms.Form):
+    """Which template column each column of a file is, and which entry each of its
+    unknown values is; for an upload's mapping and for a saved profile alike.
+    ``questions``: {template column key: [{"value", "count", "suggested"}]}."""
+
+    profile_name = forms.CharField(
+        label=_("Save as the profile"),
+        max_length=100,
+        required=False,
+        widget=forms.TextInput(attrs={"class": "form-control"}),
+        help_text=_(
+            "Give a name to reuse this mapping for every file with the same headers; "
+            "the other uploaders of your administration can use it too."
+        ),
+    )
+
+    def __init__(self, *args, headers, columns, samples=(), questions=None, profile_name="", **kw):
+        # Imported here: the imports package imports this module (validation_batch).
+        from .imports.columns import CASE_SHEET_COLUMNS
+        from .imports.mapping import SPLITS, value_choices
+
+        super().__init__(*args, **kw)
+        self.fields["profile_name"].initial = profile_name
+        targets = [("", _("— ignore this column —"))] + [
+            (column.key, f"{column.label} *" if column.required else str(column.label))
+            for column in CASE_SHEET_COLUMNS
+        ]
+        self.column_rows = []
+        for index, header in enumerate(headers):
+            chosen = columns[index] if index < len(columns) else {}
+            self.fields[f"column-{index}"] = forms.ChoiceField(
+                label=header or _("Column %(number)s") % {"number": index + 1},
+                choices=targets,
+                required=False,
+                initial=chosen.get("key", ""),
+            )
+            self.fields[f"split-{index}"] = forms.ChoiceField(
+                label=_("Read"), choices=SPLITS, required=False, initial=chosen.get("split", "")
+            )
+            self.column_rows.append(
+                (
+                    header,
+                    samples[index] if index < len(samples) else [],
+                    self[f"column-{index}"],
+                    self[f"split-{index}"],
+                )
+            )
+        self._headers = headers
+        self._questions = questions or {}
+        self.value_groups = []
+        # In the template's order (PostgreSQL's jsonb keeps its own order of keys).
+        for column in CASE_SHEET_COLUMNS:
+            asked = self._questions.get(column.key)
+            if not asked:
+                continue
+            key = column.key
+            choices = [("", _("— none: leave it as it is —")), *value_choices(column)]
+            rows = []
+            for number, question in enumerate(asked):
+                name = f"value-{key}-{number}"
+                self.fields[name] = forms.ChoiceField(
+                    label=question["value"],
+                    choices=choices,
+                    required=False,
+                    initial=question.get("suggested") or "",
+                )
+                rows.append((question, self[name]))
+            self.value_groups.append((column.label, rows))
+
+    def clean(self):
+        from .imports.mapping import column_map_problems
+
+        cleaned = super().clean()
+        for problem in column_map_problems(self.columns()):
+            self.add_error(None, problem)
+        return cleaned
+
+    def columns(self) -> list[dict]:
+        data = getattr(self, "cleaned_data", {})
+        return [
+            {"key": data.get(f"column-{index}") or "", "split": data.get(f"split-{index}") or ""}
+            for index in range(len(self._headers))
+        ]
+
+    def values(self) -> dict:
+        """{template column key: {normalised file value: code, or None}}."""
+        from .imports.columns import normalise
+
+        found = {}
+        for key, asked in self._questions.items():
+            for number, question in enumerate(asked):
+                name = f"value-{key}-{number}"
+                if name in self.fields:
+                    answer = self.cleaned_data.get(name) or None
+                    found.setdefault(key, {})[normalise(question["value"])] = answer
+        return found

@@ -716,6 +716,9 @@ class DatabaseExtract(models.Model):
 
 class UploadStatus(models.TextChoices):
     CHECKING = "checking", _("Checking")
+    # Its columns (or some of its values) are not the template's: the uploader
+    # says which is which (seizures/imports/mapping.py), then it is checked again.
+    NEEDS_MAPPING = "mapping", _("Needs a mapping")
     INVALID = "invalid", _("Errors to correct")
     AWAITING = "awaiting", _("Awaiting confirmation")
     IMPORTING = "importing", _("Importing")
@@ -740,6 +743,49 @@ def _upload_path(instance, filename):
 # allowed takes a minute or two. Ten minutes without a sign means no worker.
 UPLOAD_CHECK_STALLED_AFTER = timedelta(minutes=10)
 UPLOAD_MAX_ATTEMPTS = 3
+
+
+class MappingProfile(models.Model):
+    """How an administration's own spreadsheet reads as the template: which of
+    its columns is which template column, and which of its values is which
+    vocabulary entry. Applied to every later file with the same headers."""
+
+    administration = models.ForeignKey(
+        Administration, on_delete=models.CASCADE, related_name="+", verbose_name=_("administration")
+    )
+    name = models.CharField(_("name"), max_length=100)
+    # The file's headers, and their normalised digest (seizures/imports/mapping.py).
+    headers = models.JSONField(default=list)
+    headers_signature = models.CharField(max_length=64)
+    # [{"key": template column key or "", "split": ""|"last"|"first"|"list"}], one per header.
+    columns = models.JSONField(default=list)
+    # {template column key: {normalised file value: code, or null to leave it as it is}}.
+    values = models.JSONField(default=dict, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("created by"),
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+    updated_at = models.DateTimeField(_("updated"), default=timezone.now)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("mapping profile")
+        verbose_name_plural = _("mapping profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["administration", "name"], name="mapping_profile_unique_name"
+            )
+        ]
+        indexes = [models.Index(fields=["administration", "headers_signature"])]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("seizures:mapping-profile-detail", kwargs={"pk": self.pk})
 
 
 class Upload(models.Model):
@@ -789,6 +835,13 @@ class Upload(models.Model):
     message = models.TextField(blank=True)
     # The CEN references created and updated by the import.
     result = models.JSONField(default=dict, blank=True)
+    # The file's own headers and how they and its values read as the template's
+    # (seizures/imports/mapping.py); empty for a file with the template's columns.
+    mapping = models.JSONField(default=dict, blank=True)
+    # The administration's mapping profile applied to it, if any.
+    profile = models.ForeignKey(
+        MappingProfile, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(_("uploaded"), default=timezone.now)
     checked_at = models.DateTimeField(null=True, blank=True)
     # The last sign of life of the worker checking the file (see imports/service.py).

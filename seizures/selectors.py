@@ -12,6 +12,7 @@ from .models import (
     CommodityLine,
     DatabaseExtract,
     Export,
+    MappingProfile,
     Photo,
     SavedSearch,
     Upload,
@@ -151,6 +152,27 @@ def upload_list(*, user: User) -> QuerySet[Upload]:
 def upload_get(*, user: User, pk: int) -> Upload:
     # Another administration's upload is a 404, like one that does not exist.
     return get_object_or_404(upload_list(user=user), pk=pk)
+
+
+def mapping_profile_list(*, user: User) -> QuerySet[MappingProfile]:
+    """The mapping profiles of the user's administration, for its uploaders."""
+    if user.role != Role.NATIONAL_ADMIN:
+        raise Http404
+    return MappingProfile.objects.filter(administration_id=user.administration_id).select_related(
+        "created_by"
+    )
+
+
+def mapping_profile_get(*, user: User, pk) -> MappingProfile:
+    """One of them by id, or by name when ``pk`` is not a number; another
+    administration's profile is a 404, like one that does not exist."""
+    profiles = mapping_profile_list(user=user)
+    text = str(pk).strip()
+    if "\x00" in text:
+        raise Http404  # PostgreSQL cannot even compare it
+    if text.isdigit():
+        return get_object_or_404(profiles, pk=int(text))
+    return get_object_or_404(profiles, name=text)
 
 
 def upload_same_file_list(*, upload: Upload) -> QuerySet[Upload]:

@@ -119,6 +119,23 @@ class CaseOutSerializer(serializers.Serializer):
 
 class UploadInSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The filled template (.xlsx) or a CSV file.")
+    profile = serializers.CharField(
+        required=False,
+        help_text=(
+            "A mapping profile of your administration (id or name) to read a file with "
+            "its own headers; by default the profile saved for the file's headers."
+        ),
+    )
+
+
+class MappingProfileRefSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class ColumnChoiceSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="A template column key, or empty: ignored.")
+    split = serializers.CharField(help_text="'', 'last', 'first' or 'list'.")
 
 
 class UploadConfirmSerializer(serializers.Serializer):
@@ -165,3 +182,24 @@ class UploadOutSerializer(serializers.Serializer):
     message = serializers.CharField()
     result = serializers.DictField()
     same_file_as = serializers.IntegerField(allow_null=True)
+    needs_mapping = serializers.BooleanField(
+        help_text="The file's own headers or values are to be mapped on its page first."
+    )
+    headers = serializers.ListField(
+        child=serializers.CharField(), help_text="The file's headers, when not the template's."
+    )
+    suggested_columns = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The template column key suggested for each header ('' for none).",
+    )
+    columns = ColumnChoiceSerializer(many=True, help_text="The column map in use, one per header.")
+    value_questions = serializers.DictField(
+        child=serializers.ListField(child=serializers.DictField()),
+        help_text=(
+            "By template column key, the file's values in none of our lists: "
+            '[{"value", "count", "suggested"}].'
+        ),
+    )
+    profile = MappingProfileRefSerializer(
+        allow_null=True, help_text="The mapping profile the file was read with."
+    )

@@ -13,7 +13,7 @@ from ..imports import service
 from ..imports.conventions import BadAnswer
 from ..imports.json_cases import case_batch_save
 from ..imports.reading import FileRefused
-from ..models import Case, UploadExisting
+from ..models import Case, UploadExisting, UploadStatus
 from . import serializers
 from .auth import AuditedMixin
 
@@ -181,6 +181,7 @@ def _upload_out(upload, request, page: int = 1) -> dict:
     if more:
         path = reverse("api:upload-detail", kwargs={"pk": upload.pk})
         next_url = request.build_absolute_uri(f"{path}?errors_page={page + 1}")
+    found = upload.mapping
     return {
         "id": upload.pk,
         "file": upload.original_name,
@@ -197,6 +198,14 @@ def _upload_out(upload, request, page: int = 1) -> dict:
         "message": upload.message,
         "result": upload.result,
         "same_file_as": same.pk if same else None,
+        "needs_mapping": upload.status == UploadStatus.NEEDS_MAPPING,
+        "headers": found.get("headers", []),
+        "suggested_columns": found.get("suggested", []),
+        "columns": found.get("columns") or [],
+        "value_questions": found.get("questions") or {},
+        "profile": {"id": upload.profile.pk, "name": upload.profile.name}
+        if upload.profile
+        else None,
     }
 
 
@@ -212,17 +221,36 @@ def _api_upload_get(request, pk):
 class UploadCreateView(ApiView):
     @extend_schema(
         summary="Upload a spreadsheet",
-        description="The file is checked in the background: poll the upload, then confirm it.",
+        description=(
+            "The file is checked in the background: poll the upload, then confirm it. "
+            "A file with its own headers is read with the administration's mapping "
+            "profile for those headers, or the one named in `profile` (id or name); "
+            "with none, the upload ends in `mapping` (needs a mapping) and lists its "
+            "headers, to be mapped once on the upload's page."
+        ),
         request={"multipart/form-data": serializers.UploadInSerializer},
-        responses={202: serializers.UploadOutSerializer, **_error_responses(body=True)},
+        responses={
+            202: serializers.UploadOutSerializer,
+            **_error_responses(body=True, lookup=True),
+        },
     )
     def post(self, request):
         file = request.FILES.get("file")
         if file is None:
             return Response({"detail": _("Send the file in the “file” field.")}, 400)
+        profile = None
+        if request.data.get("profile"):
+            # Another administration's profile is a 404, like one that does not exist.
+            profile = selectors.mapping_profile_get(
+                user=request.user, pk=request.data.get("profile")
+            )
         try:
             upload = service.upload_create(
-                user=request.user, file=file, api_key=request.auth, request=request
+                user=request.user,
+                file=file,
+                api_key=request.auth,
+                profile=profile,
+                request=request,
             )
         except FileRefused as refused:
             return Response({"detail": refused.message}, 400)

@@ -80,6 +80,8 @@ class Parsed:
     summary: dict = field(default_factory=dict)
     # How each number and date column is read (imports/conventions.py).
     conventions: dict = field(default_factory=dict)
+    # Summary rows ("TOTAL"…) left out of the cases: {"sheet", "row", "text"}.
+    left_out: list[dict] = field(default_factory=list)
 
 
 def _reference_text(value) -> str:
@@ -244,7 +246,8 @@ def parse_workbook(
                     offender.setdefault(column.key, column.default)
             group.payload["offenders"].append(offender)
             group.cells.setdefault(f"offenders-{index}-__all__", Cell(offenders.name, number))
-    return Parsed(cases=cases, errors=errors, rows=rows, conventions=found)
+    left_out = sheet.left_out + (workbook.offenders.left_out if workbook.offenders else [])
+    return Parsed(cases=cases, errors=errors, rows=rows, conventions=found, left_out=left_out)
 
 
 def _column_label(key: str) -> str:
@@ -381,6 +384,7 @@ def summarise(parsed: Parsed, vocabularies: Vocabularies) -> dict:
         "lines_existing": 0,
         "areas": {},
         "locked": [],
+        "left_out": parsed.left_out,
     }
     for group in parsed.cases.values():
         lines = group.payload["lines"]

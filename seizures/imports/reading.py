@@ -10,6 +10,7 @@ fails to open, or a sheet whose header is not in its first row from column A.
 """
 
 import csv
+import itertools
 import re
 import zipfile
 from collections.abc import Iterator
@@ -43,14 +44,51 @@ class FileRefused(Exception):
         self.message = message
 
 
+class NeedsMapping(FileRefused):
+    """The Cases sheet's headers are not the template's (``headers``, with the
+    first rows in ``samples``), or some of its values match no entry
+    (``questions``): the uploader maps them (mapping.py). Where no one can, it is
+    a refusal like any other, with the same message."""
+
+    def __init__(self, message: str, *, headers=None, samples=(), questions=None):
+        super().__init__(message)
+        self.headers, self.samples, self.questions = headers, list(samples), questions
+
+
+# The first cell of a summary row ("TOTAL", 12, 345.6…), in the six languages and
+# the spellings met in real files: left out of the cases, with a note.
+SUMMARY_ROW_WORDS = frozenset(
+    {
+        "total",
+        "totals",
+        "total general",
+        "grand total",
+        "totales",
+        "total geral",
+        "totaux",
+        "итого",
+        "всего",
+        "المجموع",
+        "الإجمالي",
+        "الاجمالي",
+        "المجموع الكلي",
+    }
+)
+_SUMMARY_FIRST_LETTERS = frozenset(word[0] for word in SUMMARY_ROW_WORDS)
+
+
 @dataclass
 class Sheet:
-    """A sheet's header and rows: ``rows`` yields (row number, {column key: value})."""
+    """A sheet's header and rows: ``rows`` yields (row number, {column key: value}).
+    ``left_out``: the summary rows met so far, {"sheet", "row", "text"}."""
 
     name: str
     columns: dict[int, Column]
     rows: Iterator[tuple[int, dict]]
     missing: list[Column] = field(default_factory=list)
+    left_out: list[dict] = field(default_factory=list)
+    # The mapping its rows are read through (mapping.ColumnMap), if any.
+    column_map: object | None = None
 
 
 def file_kind(name: str, head: bytes) -> str:
@@ -146,6 +184,35 @@ def _merged_ranges(path: Path, sheet_xml: str) -> list[str]:
     return sorted({ref.decode() for ref in found})
 
 
+def header_texts(values) -> list[str]:
+    """The header row as text, without its trailing empty cells."""
+    texts = ["" if value is None else str(value).strip() for value in values]
+    while texts and not texts[-1]:
+        texts.pop()
+    return texts
+
+
+def _header(values: list, columns: list[Column], sheet_name: str, raw, column_map):
+    """The sheet's columns by position, and the column map they are read through:
+    the upload's map if it fits these headers, else the template's own names. A
+    Cases sheet with other headers (``column_map`` is not False) needs a mapping."""
+    if column_map:
+        headers = header_texts(values)
+        if column_map.fits(headers):
+            return column_map.columns, column_map
+    try:
+        return _match_header(values, columns, sheet_name), None
+    except NeedsMapping as needed:
+        if column_map is False:
+            raise FileRefused(needed.message) from None
+        needed.headers = header_texts(values)
+        try:
+            needed.samples = [list(row) for row in itertools.islice(raw, 5)]
+        except Exception:
+            needed.samples = []  # the rows' own faults are told once they are mapped
+        raise
+
+
 def _match_header(values: list, columns: list[Column], sheet_name: str) -> dict[int, Column]:
     by_text = {}
     for column in columns:
@@ -179,7 +246,7 @@ def _match_header(values: list, columns: list[Column], sheet_name: str) -> dict[
                 _("columns not in the template (renamed?): %(columns)s")
                 % {"columns": ", ".join(f"“{name}”" for name in unknown)}
             )
-        raise FileRefused(
+        raise NeedsMapping(
             _("The sheet “%(sheet)s” does not have the template's columns: %(problems)s.")
             % {"sheet": sheet_name, "problems": "; ".join(problems)}
         )
@@ -203,16 +270,44 @@ def _is_blank(value) -> bool:
     return value is None or (isinstance(value, str) and not value.strip())
 
 
-def _rows(raw_rows, columns: dict[int, Column], limit: int) -> Iterator[tuple[int, dict]]:
-    """Non-blank rows as {key: value}; blank rows (trailing ones too) are skipped."""
+def _summary_text(values) -> str | None:
+    """The first cell of a summary row ("TOTAL"…), None for any other row."""
+    for value in values:
+        if _is_blank(value):
+            continue
+        # The first letter first: this runs on every row of every file.
+        if (
+            isinstance(value, str)
+            and len(value) < 30
+            and (value.lstrip()[:1].casefold() in _SUMMARY_FIRST_LETTERS)
+        ):
+            text = normalise(value).rstrip(":").strip()
+            if text in SUMMARY_ROW_WORDS:
+                return value.strip()
+        return None
+    return None
+
+
+def _rows(raw_rows, sheet: Sheet, limit: int) -> Iterator[tuple[int, dict]]:
+    """Non-blank rows as {key: value}; blank rows (trailing ones too) are skipped,
+    and so are summary rows, noted in ``sheet.left_out``."""
     seen = 0
+    columns = sheet.columns
+    read = sheet.column_map.reader() if sheet.column_map else None
     for number, values in raw_rows:
-        row = {
-            column.key: values[index]
-            for index, column in columns.items()
-            if index < len(values) and not _is_blank(values[index])
-        }
+        if read is not None:
+            row = read(values)
+        else:
+            row = {
+                column.key: values[index]
+                for index, column in columns.items()
+                if index < len(values) and not _is_blank(values[index])
+            }
         if not row:
+            continue
+        summary = _summary_text(values)
+        if summary is not None:
+            sheet.left_out.append({"sheet": sheet.name, "row": number, "text": summary})
             continue
         seen += 1
         if seen > limit:
@@ -242,15 +337,15 @@ class _NotForCalamine(Exception):
     """A workbook that openpyxl reads instead."""
 
 
-def open_xlsx(path: Path) -> Workbook:
+def open_xlsx(path: Path, column_map=None) -> Workbook:
     check_entities(path)
     try:
-        return _open_with_calamine(path)
+        return _open_with_calamine(path, column_map)
     except _NotForCalamine:
-        return _open_with_openpyxl(path)
+        return _open_with_openpyxl(path, column_map)
 
 
-def _open_with_calamine(path: Path) -> Workbook:
+def _open_with_calamine(path: Path, column_map=None) -> Workbook:
     from openpyxl.utils import get_column_letter
     from python_calamine import CalamineWorkbook
 
@@ -264,7 +359,7 @@ def _open_with_calamine(path: Path) -> Workbook:
     def cell(row: int, column: int) -> str:
         return f"{get_column_letter(column + 1)}{row + 1}"
 
-    def sheet(name, columns) -> Sheet:
+    def sheet(name, columns, column_map) -> Sheet:
         try:
             worksheet = book.get_sheet_by_name(name)
         except Exception:
@@ -280,21 +375,28 @@ def _open_with_calamine(path: Path) -> Workbook:
             # calamine's rows then start where the data starts: let openpyxl number them.
             raise _NotForCalamine
         raw = iter(worksheet.iter_rows())
-        found = _match_header(list(next(raw)), columns, name)
-        return Sheet(name, found, _rows(enumerate(raw, start=2), found, limit))
+        found, used = _header(list(next(raw)), columns, name, raw, column_map)
+        return _sheet(name, found, used, enumerate(raw, start=2), limit)
 
-    return _workbook(names, sheet, close=book.close)
+    return _workbook(names, sheet, close=book.close, column_map=column_map)
 
 
-def _workbook(names: list[str], sheet, *, close) -> Workbook:
+def _sheet(name: str, columns: dict[int, Column], column_map, raw_rows, limit: int) -> Sheet:
+    sheet = Sheet(name, columns, iter(()), column_map=column_map)
+    sheet.rows = _rows(raw_rows, sheet, limit)
+    return sheet
+
+
+def _workbook(names: list[str], sheet, *, close, column_map) -> Workbook:
     """The Cases sheet (by name, else the first) and the Offenders sheet if any,
-    each read by ``sheet(name, columns)``; ``close`` the book if either fails."""
+    each read by ``sheet(name, columns, column_map)``; ``close`` the book if
+    either fails. Only the Cases sheet may be read through a column map."""
     cases_name = _find_sheet(names, SHEET_CASES) or names[0]
     offenders_name = _find_sheet(names, SHEET_OFFENDERS)
     try:
         return Workbook(
-            cases=sheet(cases_name, CASE_SHEET_COLUMNS),
-            offenders=sheet(offenders_name, OFFENDER_COLUMNS) if offenders_name else None,
+            cases=sheet(cases_name, CASE_SHEET_COLUMNS, column_map),
+            offenders=sheet(offenders_name, OFFENDER_COLUMNS, False) if offenders_name else None,
             close=close,
         )
     except Exception:
@@ -302,7 +404,7 @@ def _workbook(names: list[str], sheet, *, close) -> Workbook:
         raise
 
 
-def _open_with_openpyxl(path: Path) -> Workbook:
+def _open_with_openpyxl(path: Path, column_map=None) -> Workbook:
     import openpyxl
 
     try:
@@ -312,7 +414,7 @@ def _open_with_openpyxl(path: Path) -> Workbook:
     names = book.sheetnames
     limit = settings.UPLOAD_MAX_ROWS
 
-    def sheet(name, columns) -> Sheet:
+    def sheet(name, columns, column_map) -> Sheet:
         worksheet = book[name]
         xml_path = getattr(worksheet, "_worksheet_path", None)
         merged = _merged_ranges(path, xml_path.lstrip("/")) if xml_path else []
@@ -322,13 +424,13 @@ def _open_with_openpyxl(path: Path) -> Workbook:
         header = next(raw, None)
         if header is None:
             raise FileRefused(_("The sheet “%(sheet)s” is empty.") % {"sheet": name})
-        found = _match_header(list(header), columns, name)
-        return Sheet(name, found, _rows(enumerate(raw, start=2), found, limit))
+        found, used = _header(list(header), columns, name, raw, column_map)
+        return _sheet(name, found, used, enumerate(raw, start=2), limit)
 
-    return _workbook(names, sheet, close=book.close)
+    return _workbook(names, sheet, close=book.close, column_map=column_map)
 
 
-def open_csv(path: Path) -> Workbook:
+def open_csv(path: Path, column_map=None) -> Workbook:
     """UTF-8 with or without BOM, comma- or semicolon-separated (as Excel writes
     it in French or Spanish settings); the columns of the Cases sheet."""
     handle = open(path, encoding="utf-8-sig", newline="")  # noqa: SIM115 (closed by Workbook)
@@ -364,16 +466,18 @@ def open_csv(path: Path) -> Workbook:
         raise FileRefused(_("The file is empty."))
     name = str(SHEET_CASES)
     try:
-        found = _match_header(header, CASE_SHEET_COLUMNS, name)
+        found, used = _header(header, CASE_SHEET_COLUMNS, name, reader, column_map)
     except FileRefused:
         handle.close()
         raise
-    sheet = Sheet(name, found, _rows(raw_rows(), found, settings.UPLOAD_MAX_ROWS))
+    sheet = _sheet(name, found, used, raw_rows(), settings.UPLOAD_MAX_ROWS)
     return Workbook(cases=sheet, offenders=None, close=handle.close)
 
 
-def open_upload(path: Path, name: str) -> tuple[str, Workbook]:
-    """Check the file and open it for reading: (kind, workbook). Raises FileRefused."""
+def open_upload(path: Path, name: str, column_map=None) -> tuple[str, Workbook]:
+    """Check the file and open it for reading: (kind, workbook). Raises FileRefused,
+    or NeedsMapping when the Cases sheet's headers are neither the template's nor
+    those ``column_map`` (a mapping.ColumnMap) is for."""
     size = path.stat().st_size
     check_size(size)
     with open(path, "rb") as handle:
@@ -381,5 +485,5 @@ def open_upload(path: Path, name: str) -> tuple[str, Workbook]:
     kind = file_kind(name, head)
     if kind == "xlsx":
         check_zip(path)
-        return kind, open_xlsx(path)
-    return kind, open_csv(path)
+        return kind, open_xlsx(path, column_map)
+    return kind, open_csv(path, column_map)

@@ -25,14 +25,21 @@ from accounts.services import audit_event_create
 from cen_suite.queueing import task_enqueue_on_commit
 
 from .. import tasks
-from ..models import UPLOAD_MAX_ATTEMPTS, CaseSource, Upload, UploadExisting, UploadStatus
+from ..models import (
+    UPLOAD_MAX_ATTEMPTS,
+    CaseSource,
+    MappingProfile,
+    Upload,
+    UploadExisting,
+    UploadStatus,
+)
 from ..services.cases import cases_save_many
-from . import snapshot
+from . import mapping, snapshot
 from .columns import Vocabularies
 from .conventions import conventions_answer, conventions_open
 from .error_workbook import error_workbook_build
 from .parsing import Parsed, all_errors, parse_workbook, summarise, validate_cases
-from .reading import FileRefused, check_size, open_upload, refusal_for
+from .reading import FileRefused, NeedsMapping, check_size, open_upload, refusal_for
 
 PROGRESS_EVERY = 250
 UPLOADERS = (Role.NATIONAL_ADMIN,)
@@ -65,10 +72,15 @@ def upload_create(
     user: User,
     file,
     api_key: ApiKey | None = None,
+    profile: MappingProfile | None = None,
     request: HttpRequest | None = None,
 ) -> Upload:
-    """Store the file and queue its check. ``file``: an UploadedFile."""
+    """Store the file and queue its check. ``file``: an UploadedFile; ``profile``:
+    the administration's mapping profile to read it with (else the one for its
+    headers, if any, is found by the check)."""
     _check_uploader(user, api_key)
+    if profile is not None and profile.administration_id != user.administration_id:
+        raise PermissionDenied
     check_size(file.size)
     digest = hashlib.sha256()
     for chunk in file.chunks():
@@ -83,6 +95,8 @@ def upload_create(
         size=file.size,
         sha256=digest.hexdigest(),
         progress_at=timezone.now(),
+        profile=profile,
+        mapping=mapping.profile_mapping(profile) if profile is not None else {},
     )
     suffix = Path(name).suffix.lower()[:6] or ".bin"
     upload.file.save(f"upload{suffix}", file, save=False)
@@ -131,9 +145,22 @@ def _progress(upload: Upload):
 
 
 def _read_and_validate(upload: Upload, path: Path, *, skip_existing: bool) -> tuple[str, Parsed]:
+    """Raises FileRefused, or NeedsMapping when the file's own headers or values
+    are not mapped yet (the administration's profile for its headers is applied
+    first, if it has one)."""
+    try:
+        return _read_once(upload, path, skip_existing=skip_existing)
+    except NeedsMapping as needed:
+        if not mapping.upload_profile_match(upload=upload, needed=needed):
+            raise
+    return _read_once(upload, path, skip_existing=skip_existing)
+
+
+def _read_once(upload: Upload, path: Path, *, skip_existing: bool) -> tuple[str, Parsed]:
     # A sign of life before the reading, which reports no progress of its own.
     Upload.objects.filter(pk=upload.pk).update(progress_at=timezone.now())
-    kind, workbook = open_upload(path, upload.original_name)
+    column_map = mapping.ColumnMap.from_mapping(upload.mapping)
+    kind, workbook = open_upload(path, upload.original_name, column_map)
     try:
         vocabularies = Vocabularies()
         parsed = parse_workbook(workbook, vocabularies, upload.conventions)
@@ -148,6 +175,14 @@ def _read_and_validate(upload: Upload, path: Path, *, skip_existing: bool) -> tu
         workbook.close()
     if not parsed.cases and not parsed.errors:
         raise FileRefused(_("The file has no rows of cases."))
+    if workbook.cases.column_map is not None:
+        learned = mapping.learned_answers(administration_id=upload.administration_id)
+        questions = mapping.value_questions(workbook.cases.column_map, vocabularies, learned)
+        if questions:
+            raise NeedsMapping(
+                _("Some values of the file are in none of our lists: say what each one is."),
+                questions=questions,
+            )
     upload.rows_total, upload.rows_done = parsed.rows, 0
     Upload.objects.filter(pk=upload.pk).update(
         rows_total=parsed.rows, rows_done=0, progress_at=timezone.now()
@@ -218,6 +253,8 @@ def upload_check(*, upload: Upload) -> Upload:
     with translation.override(upload.user.language), _local_copy(upload) as path:
         try:
             kind, parsed = _read_and_validate(upload, path, skip_existing=False)
+        except NeedsMapping as needed:
+            return mapping.upload_mapping_ask(upload=upload, needed=needed)
         except FileRefused as refused:
             return _refuse(upload, refused.message)
         errors = [error.as_dict() for error in all_errors(parsed)]
@@ -344,7 +381,12 @@ def upload_cancel(*, upload: Upload, user: User, request: HttpRequest | None = N
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
     if upload.administration_id != user.administration_id:
         raise PermissionDenied
-    cancellable = (UploadStatus.INVALID, UploadStatus.AWAITING, UploadStatus.FAILED)
+    cancellable = (
+        UploadStatus.NEEDS_MAPPING,
+        UploadStatus.INVALID,
+        UploadStatus.AWAITING,
+        UploadStatus.FAILED,
+    )
     if upload.status not in cancellable and not upload.check_stalled:
         raise PermissionDenied(_("This upload cannot be cancelled in its current state."))
     upload.status, upload.finished_at = UploadStatus.CANCELLED, timezone.now()

@@ -53,6 +53,8 @@ from .search import (
 )
 from .statistics import statistics_page, statistics_trends
 from .uploads import (
+    mapping_profile_detail,
+    mapping_profile_list,
     upload_cancel,
     upload_confirm,
     upload_conventions,
@@ -60,6 +62,8 @@ from .uploads import (
     upload_detail,
     upload_download,
     upload_list,
+    upload_mapping,
+    upload_profile_apply,
     upload_retry,
     upload_template,
 )
@@ -93,6 +97,8 @@ __all__ = [
     "export_list",
     "extract_download",
     "extract_page",
+    "mapping_profile_detail",
+    "mapping_profile_list",
     "photo_delete",
     "photo_file",
     "photo_search_view",
@@ -118,6 +124,8 @@ __all__ = [
     "upload_detail",
     "upload_download",
     "upload_list",
+    "upload_mapping",
+    "upload_profile_apply",
     "upload_retry",
     "upload_template",
     "vocabulary_edit",

@@ -1,5 +1,6 @@
 """Bulk upload of cases from a spreadsheet: template, upload, progress and
-preview, confirmation, result, history. National admins only."""
+preview, the mapping of a file's own columns and values and the profiles that
+keep it, confirmation, result, history. National admins only."""
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
@@ -13,8 +14,8 @@ from accounts.models import Role
 from cen_suite.downloads import FileDownload
 
 from .. import selectors
-from ..forms import UploadConfirmForm, UploadConventionForm, UploadForm
-from ..imports import service
+from ..forms import MappingForm, UploadConfirmForm, UploadConventionForm, UploadForm
+from ..imports import mapping, service
 from ..imports.columns import convention_questions
 from ..imports.conventions import BadAnswer
 from ..imports.reading import FileRefused
@@ -54,9 +55,24 @@ def upload_create(request):
     return render(request, "seizures/upload_form.html", {"form": form})
 
 
-def upload_detail(request, pk):
-    upload = selectors.upload_get(user=request.user, pk=pk)
-    context = {
+def _upload_mapping_form(upload, data=None) -> MappingForm:
+    found = upload.mapping
+    columns = found.get("columns") or [{"key": key} for key in found.get("suggested", [])]
+    return MappingForm(
+        data,
+        headers=found.get("headers", []),
+        columns=columns,
+        samples=found.get("samples", []),
+        questions=found.get("questions"),
+        profile_name=upload.profile.name if upload.profile else "",
+    )
+
+
+def _detail_context(request, upload, mapping_form=None) -> dict:
+    can_map = mapping.upload_can_map(upload)
+    if can_map and mapping_form is None:
+        mapping_form = _upload_mapping_form(upload)
+    return {
         "upload": upload,
         "same_file": selectors.upload_same_file_list(upload=upload).first(),
         "can_confirm": service.upload_can_confirm(upload),
@@ -68,7 +84,14 @@ def upload_detail(request, pk):
         "areas": sorted(
             (upload.summary.get("areas") or {}).values(), key=lambda area: area["label"]
         ),
+        "mapping_form": mapping_form if can_map else None,
+        "profiles": selectors.mapping_profile_list(user=request.user) if can_map else [],
     }
+
+
+def upload_detail(request, pk):
+    upload = selectors.upload_get(user=request.user, pk=pk)
+    context = _detail_context(request, upload)
     if request.headers.get("HX-Request") == "true":
         return render(request, "seizures/_upload_state.html", context)
     return render(request, "seizures/upload_detail.html", context)
@@ -114,6 +137,96 @@ def upload_conventions(request, pk):
     except PermissionDenied:
         messages.error(request, _("This upload cannot be changed in its current state."))
     return redirect(upload)
+
+
+@require_POST
+def upload_mapping(request, pk):
+    upload = selectors.upload_get(user=request.user, pk=pk)
+    form = _upload_mapping_form(upload, request.POST)
+    if form.is_valid():
+        try:
+            mapping.upload_mapping_set(
+                upload=upload,
+                user=request.user,
+                columns=form.columns(),
+                values=form.values(),
+                profile_name=form.cleaned_data["profile_name"].strip(),
+                profile=upload.profile,
+                request=request,
+            )
+        except PermissionDenied:
+            messages.error(request, _("The mapping of this upload cannot be changed now."))
+            return redirect(upload)
+        except mapping.MappingInvalid as invalid:
+            for message in invalid.messages:
+                form.add_error(None, message)
+        else:
+            return redirect(upload)
+    context = _detail_context(request, upload, mapping_form=form)
+    return render(request, "seizures/upload_detail.html", context, status=400)
+
+
+@require_POST
+def upload_profile_apply(request, pk):
+    upload = selectors.upload_get(user=request.user, pk=pk)
+    profile = selectors.mapping_profile_get(user=request.user, pk=request.POST.get("profile", ""))
+    try:
+        mapping.upload_profile_apply(
+            upload=upload, user=request.user, profile=profile, request=request
+        )
+    except PermissionDenied:
+        messages.error(request, _("The mapping of this upload cannot be changed now."))
+    except mapping.MappingInvalid as invalid:
+        for message in invalid.messages:
+            messages.error(request, message)
+    return redirect(upload)
+
+
+def mapping_profile_list(request):
+    profiles = selectors.mapping_profile_list(user=request.user)
+    return render(request, "seizures/mapping_profile_list.html", {"profiles": profiles})
+
+
+def _profile_form(profile, data=None) -> MappingForm:
+    questions = {
+        key: [{"value": text, "suggested": code or ""} for text, code in answers.items()]
+        for key, answers in profile.values.items()
+    }
+    return MappingForm(
+        data,
+        headers=profile.headers,
+        columns=profile.columns,
+        questions=questions,
+        profile_name=profile.name,
+    )
+
+
+def mapping_profile_detail(request, pk):
+    profile = selectors.mapping_profile_get(user=request.user, pk=pk)
+    form = _profile_form(profile, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        values = {key: dict(answers) for key, answers in profile.values.items()}
+        for key, answers in form.values().items():
+            values.setdefault(key, {}).update(answers)
+        try:
+            mapping.mapping_profile_save(
+                user=request.user,
+                profile=profile,
+                name=form.cleaned_data["profile_name"].strip() or profile.name,
+                headers=profile.headers,
+                columns=form.columns(),
+                values=values,
+                request=request,
+            )
+        except mapping.MappingInvalid as invalid:
+            for message in invalid.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The profile is saved."))
+            return redirect(profile)
+    status = 400 if request.method == "POST" else 200
+    context = {"profile": profile, "form": form}
+    return render(request, "seizures/mapping_profile_detail.html", context, status=status)
 
 
 @require_POST

@@ -232,14 +232,6 @@ def _merged() -> bytes:
     return out.getvalue()
 
 
-def _renamed() -> bytes:
-    book = openpyxl.load_workbook(io.BytesIO(filled_template([CASE_ROW])))
-    book.worksheets[0]["B1"] = "When"
-    out = io.BytesIO()
-    book.save(out)
-    return out.getvalue()
-
-
 def _empty() -> bytes:
     book = openpyxl.Workbook()
     out = io.BytesIO()
@@ -262,7 +254,6 @@ def _empty() -> bytes:
             "entity bomb",
         ),
         ("merged.xlsx", _merged, "merged cells (A2:A3)"),
-        ("renamed.xlsx", _renamed, "“Date of seizure”"),
         ("empty.xlsx", _empty, "is empty"),
         ("blank.xlsx", lambda: filled_template([]), "no rows"),
         ("latin1.csv", lambda: "Référence;Date\n".encode("latin-1"), "UTF-8"),

@@ -1,0 +1,606 @@
+"""A file's own columns and values, read as the template's, and the profiles
+that remember them for an administration.
+
+Where the data comes from: reading.py raises NeedsMapping with the header row
+and the first rows of a Cases sheet whose headers are not the template's; the
+check (service.py) then applies the administration's profile for those headers
+if it has one, else stores the headers, a few sample values and the suggested
+template columns in ``Upload.mapping`` and ends in "needs a mapping". The
+uploader's choices (UploadMappingForm) come back to ``upload_mapping_set``,
+which stores them on the upload, saves them as a named ``MappingProfile`` if
+asked, and checks the file again.
+
+Where it goes next: reading.py reads the rows through a ColumnMap, which only
+renames the columns, cuts a "City, Country" cell or a list, and rewrites a
+vocabulary value to its code (a dict lookup per cell); every cell then goes to
+columns.parse_cell and the case validator like a cell of the template. While
+reading, the ColumnMap counts the distinct values of the vocabulary columns:
+those that match no entry become the value questions of the next page.
+"""
+
+import difflib
+import hashlib
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import cache
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django_countries import countries
+
+from accounts.models import AuditAction, User
+from accounts.services import audit_event_create
+
+from ..models import MappingProfile, Upload, UploadStatus
+
+# service.py imports this module too; each uses the other only inside functions.
+from . import service
+from .columns import (
+    CASE_SHEET_COLUMNS,
+    MULTI_SEPARATOR,
+    Column,
+    Vocabularies,
+    _choice_lookup,
+    _country_lookup,
+    in_every_language,
+    normalise,
+)
+from .reading import NeedsMapping
+
+COLUMNS_BY_KEY = {column.key: column for column in CASE_SHEET_COLUMNS}
+# Columns whose values are looked up in a list, and so may be mapped value by value.
+MAPPED_KINDS = ("vocabulary", "country", "choice")
+
+SPLIT_WHOLE, SPLIT_LAST, SPLIT_FIRST, SPLIT_LIST = "", "last", "first", "list"
+SPLITS = [
+    (SPLIT_WHOLE, gettext_lazy("the whole cell")),
+    (SPLIT_LAST, gettext_lazy("the last part after a comma (“Quito, Ecuador” → Ecuador)")),
+    (SPLIT_FIRST, gettext_lazy("the first part before a comma (“Quito, Ecuador” → Quito)")),
+    (SPLIT_LIST, gettext_lazy("a list separated by semicolons or commas")),
+]
+_LIST_SEPARATORS = re.compile(r"[;,]")
+
+SAMPLE_VALUES = 3
+# Distinct values asked about per column; more are left to the row errors (a
+# free-text column mapped to a vocabulary by mistake).
+MAX_QUESTIONS = 200
+COLUMN_CUTOFF = 0.65
+VALUE_CUTOFF = 0.65
+
+
+class MappingInvalid(Exception):
+    """A column map that cannot be used; ``messages`` say why."""
+
+    def __init__(self, messages: list[str]):
+        super().__init__("; ".join(messages))
+        self.messages = messages
+
+
+def headers_signature(headers: list[str]) -> str:
+    """The same for two files whose headers differ only by case, accents or spaces."""
+    return hashlib.sha256("\x1f".join(normalise(text) for text in headers).encode()).hexdigest()
+
+
+# --- Reading the rows through a mapping ------------------------------------------------
+
+
+@dataclass
+class ColumnMap:
+    """Which column of the file is which template column, and what its values mean."""
+
+    signature: str
+    columns: dict[int, Column]
+    splits: dict[int, str]
+    # {template column key: {normalised file value: code, or None to leave it as it is}}
+    values: dict[str, dict]
+    # Filled while the rows are read: the file's values of each mapped-kind column.
+    distinct: dict[str, Counter] = field(default_factory=dict)
+
+    @classmethod
+    def from_mapping(cls, mapping: dict) -> "ColumnMap | None":
+        chosen = mapping.get("columns")
+        if not chosen:
+            return None
+        columns, splits = {}, {}
+        for index, choice in enumerate(chosen):
+            column = COLUMNS_BY_KEY.get(choice.get("key") or "")
+            if column is None:
+                continue
+            columns[index] = column
+            if choice.get("split"):
+                splits[index] = choice["split"]
+        return cls(mapping.get("signature", ""), columns, splits, mapping.get("values") or {})
+
+    def fits(self, headers: list[str]) -> bool:
+        return headers_signature(headers) == self.signature
+
+    def reader(self):
+        """row values → {template column key: value}, for reading._rows."""
+        plan = [
+            (index, column.key, self._cell_reader(column, self.splits.get(index, SPLIT_WHOLE)))
+            for index, column in self.columns.items()
+        ]
+
+        def read(values) -> dict:
+            row = {}
+            size = len(values)
+            for index, key, convert in plan:
+                if index >= size:
+                    continue
+                value = values[index]
+                if value is None or (isinstance(value, str) and not value.strip()):
+                    continue
+                value = convert(value) if convert is not None else value
+                if value != "":
+                    row[key] = value
+            return row
+
+        return read
+
+    def _cell_reader(self, column: Column, split: str):
+        translate = self._translator(column) if column.kind in MAPPED_KINDS else None
+        if column.many or split == SPLIT_LIST:
+
+            def read_list(value):
+                text = str(value)
+                parts = (_LIST_SEPARATORS if split == SPLIT_LIST else _MULTI).split(text)
+                items = [part.strip() for part in parts if part.strip()]
+                if translate is not None:
+                    items = [translate(item) for item in items]
+                return f"{MULTI_SEPARATOR} ".join(items)
+
+            return read_list
+        if split in (SPLIT_LAST, SPLIT_FIRST):
+
+            def read_part(value):
+                text = str(value)
+                part = text.rsplit(",", 1)[-1] if split == SPLIT_LAST else text.split(",", 1)[0]
+                part = part.strip()
+                return translate(part) if translate is not None and part else part
+
+            return read_part
+        if translate is not None:
+            return lambda value: translate(str(value).strip())
+        return None
+
+    def _translator(self, column: Column):
+        answers = self.values.get(column.key) or {}
+        counts = self.distinct.setdefault(column.key, Counter())
+        memo: dict[str, str] = {}
+
+        def translate(text: str) -> str:
+            counts[text] += 1
+            found = memo.get(text)
+            if found is None:
+                found = memo[text] = answers.get(normalise(text)) or text
+            return found
+
+        return translate
+
+
+_MULTI = re.compile(re.escape(MULTI_SEPARATOR))
+
+
+# --- Suggestions ----------------------------------------------------------------------
+
+
+def _tokens(text: str) -> set[str]:
+    return {token for token in re.split(r"[^\w]+", text) if len(token) >= 3}
+
+
+def _score(wanted: str, candidate: str) -> float:
+    """How alike two normalised texts are: spelling (difflib), or shared words."""
+    if wanted == candidate:
+        return 1.0
+    spelling = difflib.SequenceMatcher(None, wanted, candidate).ratio()
+    squeezed = difflib.SequenceMatcher(
+        None, wanted.replace(" ", ""), candidate.replace(" ", "")
+    ).ratio()
+    words, their_words = _tokens(wanted), _tokens(candidate)
+    common = len(words & their_words)
+    shared = (0.5 * common / len(words) + 0.5 * common / len(their_words)) if common else 0.0
+    return max(spelling, squeezed, shared)
+
+
+@cache
+def _column_texts() -> list[tuple[Column, frozenset[str]]]:
+    texts = []
+    for column in CASE_SHEET_COLUMNS:
+        names = {normalise(column.key), normalise(column.key.replace("_", " "))}
+        texts.append((column, frozenset(names | in_every_language(column.label))))
+    return texts
+
+
+def suggest_columns(headers: list[str]) -> list[str]:
+    """The likeliest template column key for each header ("" for none), each key
+    given to one header at most: the best-scoring pairs first."""
+    pairs = []
+    for index, header in enumerate(headers):
+        wanted = normalise(header)
+        if not wanted:
+            continue
+        for order, (column, texts) in enumerate(_column_texts()):
+            score = max(_score(wanted, text) for text in texts)
+            if score >= COLUMN_CUTOFF:
+                pairs.append((-score, order, index, column.key))
+    suggested, taken = [""] * len(headers), set()
+    for *_rank, index, key in sorted(pairs):
+        if suggested[index] or key in taken:
+            continue
+        suggested[index] = key
+        taken.add(key)
+    return suggested
+
+
+def _entry_texts(text: str) -> set[str]:
+    """A label and its parts: "gramo (g)" → "gramo (g)", "gramo", "g"; "a / b" → "a", "b"."""
+    text = normalise(text)
+    found = {text}
+    inside = re.findall(r"\(([^)]*)\)", text)
+    outside = re.sub(r"\([^)]*\)", " ", text)
+    for part in [outside, *inside, *outside.split("/")]:
+        part = " ".join(part.split())
+        if part:
+            found.add(part)
+    return found
+
+
+def value_candidates(column: Column, vocabularies: Vocabularies) -> dict[str, str]:
+    """Normalised text → code, for every entry a value of ``column`` may be."""
+    if column.kind == "country":
+        return _country_lookup()
+    if column.kind == "choice":
+        return _choice_lookup(column.choices)
+    vocabularies.lookup(column.vocabulary)
+    candidates = {}
+    for entry in vocabularies.by_pk[column.vocabulary].values():
+        candidates.setdefault(normalise(entry.code), entry.code)
+        for code, _name in settings.LANGUAGES:
+            for text in _entry_texts(getattr(entry, f"label_{code}", "") or ""):
+                candidates.setdefault(text, entry.code)
+    return candidates
+
+
+def value_resolves(column: Column, text: str, vocabularies: Vocabularies) -> bool:
+    """Whether the template would read ``text`` as it is (a code or a label of ours)."""
+    wanted = normalise(text)
+    if column.kind == "country":
+        return wanted in _country_lookup()
+    if column.kind == "choice":
+        return wanted in _choice_lookup(column.choices)
+    return wanted in vocabularies.lookup(column.vocabulary)
+
+
+def suggest_value(text: str, candidates: dict[str, str]) -> str:
+    """The code of the likeliest entry for a file's value, "" for none."""
+    wanted = normalise(text)
+    best, best_score = "", VALUE_CUTOFF
+    for candidate, code in candidates.items():
+        score = _score(wanted, candidate)
+        if score > best_score:
+            best, best_score = code, score
+    return best
+
+
+def value_choices(column: Column) -> list[tuple[str, str]]:
+    """The entries a value of ``column`` may be mapped to, in the user's language."""
+    if column.kind == "country":
+        return [(code, name) for code, name in countries]
+    if column.kind == "choice":
+        return [(value, str(label)) for value, label in column.choices.choices]
+    entries = column.vocabulary.objects.filter(is_active=True).order_by("order", "code")
+    return [(entry.code, str(entry)) for entry in entries]
+
+
+def learned_answers(*, administration_id: int) -> dict[str, dict]:
+    """Every answer in the administration's profiles, the newest first: what it
+    once said "MARIHUANA" is, it is suggested again for a file with other headers."""
+    learned: dict[str, dict] = {}
+    profiles = MappingProfile.objects.filter(administration_id=administration_id)
+    for values in profiles.order_by("-updated_at").values_list("values", flat=True):
+        for key, answers in values.items():
+            for text, code in answers.items():
+                if code:
+                    learned.setdefault(key, {}).setdefault(text, code)
+    return learned
+
+
+def value_questions(
+    column_map: ColumnMap, vocabularies: Vocabularies, learned: dict | None = None
+) -> dict[str, list[dict]]:
+    """The file's values that match no entry and have no answer yet, most frequent
+    first, each with a suggested entry (an answer ``learned`` before, else the
+    likeliest entry): {key: [{"value", "count", "suggested"}]}."""
+    learned = learned or {}
+    questions = {}
+    for key, counts in column_map.distinct.items():
+        column = COLUMNS_BY_KEY[key]
+        answered = column_map.values.get(key) or {}
+        asked: dict[str, dict] = {}
+        for text, count in counts.most_common():
+            wanted = normalise(text)
+            if wanted in asked:
+                asked[wanted]["count"] += count
+                continue
+            if wanted in answered or value_resolves(column, text, vocabularies):
+                continue
+            if len(asked) < MAX_QUESTIONS:
+                asked[wanted] = {"value": text, "count": count}
+        if asked:
+            candidates = value_candidates(column, vocabularies)
+            known = learned.get(key) or {}
+            for wanted, question in asked.items():
+                question["suggested"] = known.get(wanted) or suggest_value(
+                    question["value"], candidates
+                )
+            questions[key] = list(asked.values())
+    return questions
+
+
+def column_map_problems(columns: list[dict]) -> list[str]:
+    """What makes a column map unusable: unknown or repeated template columns, a
+    required one left out, a list cut where the column takes one value."""
+    problems, seen = [], set()
+    for choice in columns:
+        key, split = choice.get("key") or "", choice.get("split") or SPLIT_WHOLE
+        if not key:
+            continue
+        column = COLUMNS_BY_KEY.get(key)
+        if column is None or split not in dict(SPLITS):
+            problems.append(_("“%(key)s” is not a column of the template.") % {"key": key})
+            continue
+        if key in seen:
+            problems.append(
+                _("The template column “%(column)s” is chosen for two columns of the file.")
+                % {"column": column.label}
+            )
+        seen.add(key)
+        if split == SPLIT_LIST and not column.many:
+            problems.append(
+                _("The template column “%(column)s” takes one value, not a list.")
+                % {"column": column.label}
+            )
+    for column in CASE_SHEET_COLUMNS:
+        if column.required and column.key not in seen:
+            problems.append(
+                _("Choose the column of the file that gives “%(column)s”.")
+                % {"column": column.label}
+            )
+    return problems
+
+
+# --- The check asks, or applies a profile ---------------------------------------------
+
+
+def profile_mapping(profile: MappingProfile, mapping: dict | None = None) -> dict:
+    """An upload's mapping read through ``profile``."""
+    return {
+        **(mapping or {}),
+        "signature": profile.headers_signature,
+        "columns": profile.columns,
+        "values": profile.values,
+        "questions": {},
+    }
+
+
+def upload_profile_match(*, upload: Upload, needed: NeedsMapping) -> bool:
+    """A file whose headers are not the template's, with no column map of its own
+    yet: apply the administration's profile for the same headers, if any (the
+    newest). True when one was applied and the file is to be read again."""
+    if needed.headers is None:
+        return False
+    signature = headers_signature(needed.headers)
+    if (upload.mapping.get("columns") and upload.mapping.get("signature") == signature) or (
+        upload.profile_id is not None and upload.profile.headers_signature == signature
+    ):
+        return False  # its own mapping, or its profile, was used and still asks
+    profile = (
+        MappingProfile.objects.filter(
+            administration_id=upload.administration_id, headers_signature=signature
+        )
+        .order_by("-updated_at")
+        .first()
+    )
+    if profile is None:
+        return False
+    upload.mapping = profile_mapping(profile, _asked(needed, upload.mapping))
+    upload.profile = profile
+    Upload.objects.filter(pk=upload.pk).update(mapping=upload.mapping, profile=profile)
+    return True
+
+
+def _asked(needed: NeedsMapping, mapping: dict) -> dict:
+    """The upload's mapping with the file's headers, samples and suggestions."""
+    if needed.headers is None:
+        return mapping
+    samples = [[] for _header in needed.headers]
+    for values in needed.samples:
+        for index in range(len(samples)):
+            value = values[index] if index < len(values) else None
+            if value not in (None, "") and len(samples[index]) < SAMPLE_VALUES:
+                samples[index].append(_display(value))
+    signature = headers_signature(needed.headers)
+    if mapping.get("signature") != signature:
+        # A column map for other headers (a profile named for another file) is no
+        # guide to these; the answers about values still are.
+        mapping = {key: value for key, value in mapping.items() if key != "columns"}
+    return {
+        **mapping,
+        "headers": needed.headers,
+        "signature": signature,
+        "samples": samples,
+        "suggested": suggest_columns(needed.headers),
+    }
+
+
+def _display(value) -> str:
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        return value.isoformat()
+    return str(value)[:100]
+
+
+def upload_mapping_ask(*, upload: Upload, needed: NeedsMapping) -> Upload:
+    """End the check in "needs a mapping", with what the page asks."""
+    with transaction.atomic():
+        if not service._still(upload, UploadStatus.CHECKING):
+            return upload
+        mapping = _asked(needed, upload.mapping)
+        if needed.questions is not None:
+            mapping["questions"] = needed.questions
+        upload.mapping = mapping
+        if upload.profile is not None and upload.profile.headers_signature != mapping["signature"]:
+            upload.profile = None  # named for other headers: not what this file was read with
+        upload.status = UploadStatus.NEEDS_MAPPING
+        upload.rows_done = upload.rows_total
+        upload.save(update_fields=["mapping", "profile", "status", "rows_done"])
+    return upload
+
+
+# --- Setting a mapping, saving a profile ----------------------------------------------
+
+REMAPPABLE = (UploadStatus.NEEDS_MAPPING, UploadStatus.INVALID, UploadStatus.AWAITING)
+
+
+def upload_can_map(upload: Upload) -> bool:
+    """A file with its own headers, checked and not imported yet."""
+    return bool(upload.mapping.get("headers")) and upload.status in REMAPPABLE
+
+
+@transaction.atomic
+def mapping_profile_save(
+    *,
+    user: User,
+    name: str,
+    headers: list[str],
+    columns: list[dict],
+    values: dict,
+    profile: MappingProfile | None = None,
+    request: HttpRequest | None = None,
+) -> MappingProfile:
+    """Create the administration's profile ``name``, or update it (``profile``, or
+    the one of that name), for files with these headers."""
+    if user.role not in service.UPLOADERS:
+        raise PermissionDenied
+    problems = column_map_problems(columns)
+    if problems:
+        raise MappingInvalid(problems)
+    if profile is not None and profile.administration_id != user.administration_id:
+        raise PermissionDenied
+    same_name = MappingProfile.objects.filter(
+        administration_id=user.administration_id, name=name
+    ).exclude(pk=profile.pk if profile else None)
+    if profile is None:
+        profile = same_name.first()
+    elif same_name.exists():
+        raise MappingInvalid(
+            [_("Your administration already has a profile named “%(name)s”.") % {"name": name}]
+        )
+    created = profile is None
+    if created:
+        profile = MappingProfile(administration=user.administration, created_by=user)
+    profile.name = name
+    profile.headers = headers
+    profile.headers_signature = headers_signature(headers)
+    profile.columns, profile.values = columns, values
+    profile.updated_at = timezone.now()
+    profile.save()
+    audit_event_create(
+        action=AuditAction.MAPPING_PROFILE_SAVED,
+        request=request,
+        actor=user,
+        administration=user.administration,
+        target=profile,
+        details={"name": name, "created": created, "columns": len(columns)},
+    )
+    return profile
+
+
+@transaction.atomic
+def upload_mapping_set(
+    *,
+    upload: Upload,
+    user: User,
+    columns: list[dict],
+    values: dict,
+    profile_name: str = "",
+    profile: MappingProfile | None = None,
+    request: HttpRequest | None = None,
+) -> Upload:
+    """Store the column map and the answers to the value questions on the upload
+    (the answers add to earlier ones), save them as the profile ``profile_name``
+    if given, and check the file again. ``profile``: the profile these come from."""
+    upload = Upload.objects.select_for_update().get(pk=upload.pk)
+    if upload.administration_id != user.administration_id:
+        raise PermissionDenied
+    if not upload_can_map(upload):
+        raise PermissionDenied(_("The mapping of this upload cannot be changed now."))
+    problems = column_map_problems(columns)
+    if problems:
+        raise MappingInvalid(problems)
+    answers = {key: dict(found) for key, found in (upload.mapping.get("values") or {}).items()}
+    for key, found in values.items():
+        answers.setdefault(key, {}).update(found)
+    headers = upload.mapping["headers"]
+    upload.mapping = {
+        **upload.mapping,
+        "signature": headers_signature(headers),
+        "columns": columns,
+        "values": answers,
+        "questions": {},
+    }
+    if profile_name:
+        profile = mapping_profile_save(
+            user=user,
+            name=profile_name,
+            headers=headers,
+            columns=columns,
+            values=answers,
+            profile=profile if profile is not None and profile.name == profile_name else None,
+            request=request,
+        )
+    # The page says which profile the file was read with: not one it no longer follows.
+    upload.profile = profile if profile is not None and profile.columns == columns else None
+    upload.status, upload.message = UploadStatus.CHECKING, ""
+    upload.summary, upload.errors, upload.error_count = {}, [], 0
+    upload.error_file, upload.validated = "", ""
+    upload.rows_done, upload.attempts = 0, 0
+    upload.checked_at, upload.progress_at = None, timezone.now()
+    upload.save()
+    service._audit(
+        AuditAction.UPLOAD_MAPPING_SET,
+        upload=upload,
+        request=request,
+        columns={choice["key"]: index for index, choice in enumerate(columns) if choice["key"]},
+        values=sum(len(found) for found in values.values()),
+        profile=profile.name if profile else "",
+    )
+    service._queue(service.tasks.check_upload, upload)
+    return upload
+
+
+def upload_profile_apply(
+    *, upload: Upload, user: User, profile: MappingProfile, request: HttpRequest | None = None
+) -> Upload:
+    """Read the upload with one of the administration's profiles, and check it again."""
+    if profile.administration_id != user.administration_id:
+        raise PermissionDenied
+    if profile.headers_signature != headers_signature(upload.mapping.get("headers") or []):
+        raise MappingInvalid(
+            [_("The profile “%(name)s” is for files with other headers.") % {"name": profile}]
+        )
+    return upload_mapping_set(
+        upload=upload,
+        user=user,
+        columns=profile.columns,
+        values=profile.values,
+        profile=profile,
+        request=request,
+    )
