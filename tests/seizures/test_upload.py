@@ -1,6 +1,8 @@
 """Bulk upload: template → upload → check and preview → confirm → import."""
 
+import datetime
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -429,6 +431,25 @@ def test_the_same_file_uploaded_twice_is_recognised(
     assert first.sha256 == second.sha256
     page = as_user(national_admin).get(second.get_absolute_url()).content.decode()
     assert "This very file was already uploaded" in page
+
+
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_already_uploaded_notice_never_ends_with_two_full_stops(
+    language, as_user, national_admin, django_capture_on_commit_callbacks
+):
+    national_admin.language = language
+    national_admin.save()
+    content = filled_template(case_rows(1))
+    first = upload_file(national_admin, content, django_capture_on_commit_callbacks)
+    # English short dates end "a.m.": the sentence's own full stop must not follow.
+    Upload.objects.filter(pk=first.pk).update(
+        created_at=datetime.datetime(2026, 3, 2, 9, 5, tzinfo=datetime.UTC)
+    )
+    second = upload_file(national_admin, content, django_capture_on_commit_callbacks)
+    page = as_user(national_admin).get(second.get_absolute_url()).content.decode()
+    [notice] = re.findall(r'data-testid="same-file">(.*?)<a ', page, flags=re.S)
+    assert "2026" in notice
+    assert ".." not in notice
 
 
 def test_the_journey_through_the_pages(as_user, national_admin, django_capture_on_commit_callbacks):
