@@ -865,6 +865,7 @@ class CaseStatMonth(models.Model):
 class StatDimension(models.TextChoices):
     """What a ``DimensionStatMonth`` row counts cases by."""
 
+    ADMINISTRATION = "administration", _("Reporting administration")
     DEPARTURE = "departure", _("Departure country")
     TRANSIT = "transit", _("Transit country")
     DESTINATION = "destination", _("Destination country")
@@ -876,7 +877,8 @@ class StatDimension(models.TextChoices):
 
 class DimensionStatMonth(models.Model):
     """Validated cases by month and one dimension's value (a route country, a
-    departure → destination pair "EC>FR", a transport mode's id …), at the same
+    departure → destination pair "EC>FR", a transport mode's id, the reporting
+    administration's id …), at the same
     commodity levels as ``CaseStatMonth``, per reporting country and for all of
     them (``country`` "")."""
 

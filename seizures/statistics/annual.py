@@ -23,7 +23,7 @@ FIRST_YEAR = 2000
 TOP = 10
 EVERY = 100_000  # a limit above the number of countries and of routes
 ROLES = [
-    ("reporting", _("Top reporting countries")),
+    ("reporting", _("Top countries of seizure")),
     ("departure", _("Top departure countries")),
     ("destination", _("Top destination countries")),
 ]
@@ -145,7 +145,7 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
     ]
     headline.append(
         Change(
-            str(_("Reporting countries")),
+            str(_("Countries of seizure")),
             len(by_role[("reporting", year)]),
             len(by_role[("reporting", year - 1)]),
         )

@@ -206,6 +206,7 @@ def _direct_dimension(user: User, filters: dict, kind: str):
             .annotate(n=Count("pk", distinct=True))
         )
     column = {
+        StatDimension.ADMINISTRATION: "administration",
         StatDimension.TRANSPORT_MODE: "transport_mode",
         StatDimension.DETECTION_METHOD: "detection_method",
         StatDimension.CONCEALMENT: "concealment_methods",

@@ -3,8 +3,8 @@
 A validated case contributes to a few rows: one per commodity level (all
 commodities, each of its areas, each of its commodity types) in
 ``CaseStatMonth`` and, for each value of each dimension (a country on its
-route, its departure → destination pairs, its transport mode, detection
-method and concealment methods), at the same levels, for its reporting
+route, its departure → destination pairs, its reporting administration, its
+transport mode, detection method and concealment methods), at the same levels, for its reporting
 country and for all countries (country ""), in ``DimensionStatMonth``.
 
 Only validated cases count, and a validated case cannot be edited (nor its
@@ -86,6 +86,7 @@ def case_dimensions(case: Case) -> set[tuple[str, str]]:
         for departure in departures
         for destination in destinations
     }
+    values.add((StatDimension.ADMINISTRATION, str(case.administration_id)))
     values.add((StatDimension.TRANSPORT_MODE, str(case.transport_mode_id)))
     values.add((StatDimension.DETECTION_METHOD, str(case.detection_method_id)))
     values |= {(StatDimension.CONCEALMENT, str(m.pk)) for m in case.concealment_methods.all()}
@@ -258,6 +259,7 @@ def _dimension_sources():
         )
     )
     for kind, column in (
+        (StatDimension.ADMINISTRATION, "case__administration_id"),
         (StatDimension.TRANSPORT_MODE, "case__transport_mode_id"),
         (StatDimension.DETECTION_METHOD, "case__detection_method_id"),
         (StatDimension.CONCEALMENT, "case__concealment_methods__id"),

@@ -74,7 +74,7 @@ def test_headline_numbers_equal_direct_counts_for_the_year_and_the_one_before(
         _kilograms(2025, area),
         _kilograms(2024, area),
     )
-    countries = headline["Reporting countries"]
+    countries = headline["Countries of seizure"]
     assert countries.current == _validated_in(2025, area).values("country").distinct().count()
     assert countries.previous == _validated_in(2024, area).values("country").distinct().count()
     months = summary["chart"]["datasets"]

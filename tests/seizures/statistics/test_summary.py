@@ -84,6 +84,7 @@ def _direct_dimension_rows() -> dict:
             for other, destination in legs
             if other == "destination"
         }
+        values |= {("administration", str(case.administration_id))}
         values |= {("transport_mode", str(case.transport_mode_id))}
         values |= {("detection_method", str(case.detection_method_id))}
         values |= {
