@@ -113,7 +113,7 @@ def template_build() -> bytes:
                         # A warning, not a refusal: codes and other languages are
                         # accepted too, and several values in one cell.
                         "error_type": "warning",
-                        "error_title": str(column.label),
+                        "error_title": str(column.label)[:32],
                         "error_message": _(
                             "This value is not in the list. Codes and labels in the "
                             "six languages are accepted too."

@@ -3,15 +3,9 @@
 from django.db import migrations, models
 
 
-def count_validated_cases(apps, schema_editor):
-    """Add the reporting administration's rows for the validated cases already
-    stored, by the current rebuild (as 0015 does); a fresh database skips it."""
-    Case = apps.get_model("seizures", "Case")
-    if not Case.objects.filter(status="validated").exists():
-        return
-    from seizures.statistics.summary import statistics_rebuild
+# The new rows are filled by the rebuild at the end of 0021, once the summary
+# tables have every column the current rebuild writes.
 
-    statistics_rebuild()
 
 class Migration(migrations.Migration):
 
@@ -25,5 +19,4 @@ class Migration(migrations.Migration):
             name='kind',
             field=models.CharField(choices=[('administration', 'Reporting administration'), ('departure', 'Departure country'), ('transit', 'Transit country'), ('destination', 'Destination country'), ('route', 'Route (departure → destination)'), ('transport_mode', 'Transport mode'), ('detection_method', 'Detection method'), ('concealment', 'Concealment method')], max_length=16),
         ),
-        migrations.RunPython(count_validated_cases, migrations.RunPython.noop),
     ]

@@ -171,9 +171,8 @@ def time_panel(request: PanelRequest) -> Panel:
     one row per (period, series)."""
     measure, period, stack = request.measure, request.period, request.stack
     totals: dict[tuple[datetime.date, int], int] = {}
-    for (month, series), measures in cases_by_month(
-        user=request.user, filters=request.filters, stack=stack or None
-    ).items():
+    by_month = cases_by_month(user=request.user, filters=request.filters, stack=stack or None)
+    for (month, series), measures in by_month.items():
         key = (_period_start(month, period), series)
         totals[key] = totals.get(key, 0) + measures[measure]
     labels = _stack_labels(stack)
@@ -195,7 +194,26 @@ def time_panel(request: PanelRequest) -> Panel:
         if series_filter:
             changes[series_filter] = str(series)
         panel.links.append(search_link(request.query, **changes))
+    if measure != "cases":
+        panel.note = unquantified_note(request, by_month if not stack else None)
     return panel
+
+
+def unquantified_note(request: PanelRequest, by_month: dict | None = None) -> str:
+    """How many of the cases have a line whose quantity is not recorded: they are
+    counted as cases, never in the quantities. ``by_month``: the single series of
+    ``cases_by_month`` if already at hand (a series per area would count a case
+    in each of its areas)."""
+    if by_month is None:
+        by_month = cases_by_month(user=request.user, filters=request.filters)
+    count = sum(measures["unquantified"] for measures in by_month.values())
+    if not count:
+        return ""
+    return ngettext(
+        "%(count)s seizure without a recorded quantity is left out of the quantities.",
+        "%(count)s seizures without a recorded quantity are left out of the quantities.",
+        count,
+    ) % {"count": count}
 
 
 def country_name(code: str) -> str:

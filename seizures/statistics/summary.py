@@ -63,14 +63,22 @@ def route_value(departure: str, destination: str) -> str:
     return f"{departure}{ROUTE_SEPARATOR}{destination}"
 
 
-def _levels(lines) -> dict[tuple[int, int], list[Decimal]]:
-    """(area, commodity type) → quantities per dimension, at the three levels."""
-    levels: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 4)
+UNQUANTIFIED_COLUMN = len(DIMENSION_COLUMN)
+
+
+def _levels(lines) -> dict[tuple[int, int], list]:
+    """(area, commodity type) → quantities per dimension, then whether a line
+    has no recorded quantity (0 or 1: the case counts once), at the three levels.
+    A line without a recorded quantity adds nothing to the quantities."""
+    levels: dict[tuple[int, int], list] = defaultdict(lambda: [Decimal(0)] * 4 + [0])
     for line in lines:
         area, commodity_type = line.commodity_type.area_id, line.commodity_type_id
         column = DIMENSION_COLUMN[line.unit.dimension]
         for level in ((ALL, ALL), (area, ALL), (area, commodity_type)):
-            levels[level][column] += line.normalised_quantity or 0
+            if line.quantity_not_recorded:
+                levels[level][UNQUANTIFIED_COLUMN] = 1
+            else:
+                levels[level][column] += line.normalised_quantity
     return levels
 
 
@@ -205,7 +213,11 @@ def _validated_lines():
 def _quantity(dimension: str) -> Sum:
     return Sum(
         Choose(
-            When(unit__dimension=dimension, then=F("normalised_quantity")),
+            When(
+                unit__dimension=dimension,
+                quantity_not_recorded=False,
+                then=F("normalised_quantity"),
+            ),
             default=Value(Decimal(0)),
             output_field=DECIMAL,
         )
@@ -220,6 +232,7 @@ def _case_rows(area, commodity_type):
         .annotate(
             s_cases=Count("case", distinct=True),
             **{f"s_{column}": _quantity(dim) for dim, column in _DIMENSION_COLUMNS.items()},
+            s_unquantified=Count("case", distinct=True, filter=Q(quantity_not_recorded=True)),
         )
         .order_by()
     )
@@ -271,8 +284,14 @@ def _dimension_sources():
         )
 
 
-CASE_ALIASES = ["s_month", "s_country", "s_area", "s_type", "s_cases"] + [
-    f"s_{column}" for column in _DIMENSION_COLUMNS.values()
+CASE_ALIASES = [
+    "s_month",
+    "s_country",
+    "s_area",
+    "s_type",
+    "s_cases",
+    *(f"s_{column}" for column in _DIMENSION_COLUMNS.values()),
+    "s_unquantified",
 ]
 DIMENSION_ALIASES = ["s_kind", "s_country", "s_area", "s_type", "s_month", "s_value", "s_cases"]
 

@@ -815,7 +815,7 @@ def test_a_csv_gives_the_route_with_places_and_offender_profiles_in_delimited_co
     national_admin, django_capture_on_commit_callbacks
 ):
     content = _csv(
-        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
+        "EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
         '"departure:EC:Guayaquil; Transit:Panama; destination:NL:Rotterdam",'
         '"courier / NG / male / 1985; Expéditeur / Colombie",',
         "EC-1,,,,,CANNABIS_HERB,2,KG,,,",
@@ -853,7 +853,7 @@ def test_a_route_given_in_both_the_column_and_the_country_columns_is_an_error(
     national_admin, django_capture_on_commit_callbacks
 ):
     content = _csv(
-        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,departure:EC,,CO",
+        "EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,departure:EC,,CO",
     )
     upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
     assert upload.status == UploadStatus.INVALID
@@ -879,9 +879,9 @@ def test_bad_parts_of_the_delimited_columns_are_named_in_their_cell(
     national_admin, django_capture_on_commit_callbacks
 ):
     content = _csv(
-        'EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"departure:EC; XX",'
+        'EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"departure:EC; XX",'
         '"courier / Atlantis",',
-        "EC-2,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
+        "EC-2,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
         '"destination:NL; departure:EC","courier / NG / male / 1985 / 26-35",',
     )
     upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
@@ -1015,9 +1015,9 @@ def test_a_null_character_in_a_csv_cell_is_an_error_on_that_row_and_column(
     national_admin, django_capture_on_commit_callbacks
 ):
     content = _csv(
-        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
-        "EC-\x002,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
-        "EC-3,2026-03-14,NL,SEA\x00_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
+        "EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
+        "EC-\x002,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
+        "EC-3,2026-03-14,FR,SEA\x00_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
     )
     upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
     assert upload.status == UploadStatus.INVALID, upload.message
@@ -1069,7 +1069,7 @@ def test_a_check_that_crashes_leaves_a_message_for_the_user_not_the_error(
         raise RuntimeError('invalid byte sequence for encoding "UTF8": 0x00')
 
     monkeypatch.setattr(service, "parse_workbook", crash)
-    content = _csv("EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,")
+    content = _csv("EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,")
     with pytest.raises(RuntimeError):  # raised on, for the worker's log
         upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
     upload = Upload.objects.get()
@@ -1082,7 +1082,7 @@ def test_a_csv_cell_over_the_field_limit_is_refused_for_its_length_not_its_quote
     national_admin, django_capture_on_commit_callbacks
 ):
     long_place = "x" * (200 * 1024)
-    content = _csv(f"EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,{long_place}")
+    content = _csv(f"EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,{long_place}")
     upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
     assert upload.status == UploadStatus.FAILED
     assert upload.message == "A cell of the CSV file is longer than 128 KB: shorten it."

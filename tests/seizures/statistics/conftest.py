@@ -44,3 +44,35 @@ def validated(record, officer, kenyan_officer, national_admin, make_user, kenya)
     # Neither a draft nor a submitted case ever counts.
     record(officer, date=datetime.date(2025, 5, 2), quantity="999", legs=[("departure", "EC")])
     return fr + ke
+
+
+@pytest.fixture
+def trace_not_known(officer, national_admin, vocab):
+    """A validated case with a trace of cocaine (quantity not recorded) whose
+    transport mode and detection method are not known."""
+    from seizures.models import NOT_KNOWN, DetectionMethod, TransportMode
+    from seizures.validation import CaseData
+
+    data = CaseData(
+        fields={
+            "seizure_date": datetime.date(2025, 5, 12),
+            "country": officer.administration.country,
+            "transport_mode": TransportMode.objects.get(code=NOT_KNOWN),
+            "detection_method": DetectionMethod.objects.get(code=NOT_KNOWN),
+            "national_reference": "",
+        },
+        lines=[
+            {
+                "commodity_type": vocab.cocaine,
+                "quantity": None,
+                "quantity_not_recorded": True,
+                "unit": vocab.kg,
+            }
+        ],
+        legs=[],
+        offenders=[],
+    )
+    case = services.case_create(user=officer, data=data)
+    services.case_submit(user=officer, case=case)
+    services.case_validate(user=national_admin, case=case)
+    return case

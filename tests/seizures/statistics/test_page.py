@@ -195,3 +195,24 @@ def test_a_ranking_says_how_many_more_are_tied_when_they_are_too_many_to_show():
     assert ranked(few, panel) == few and not panel.note
     distinct = [(str(n), 100 - n) for n in range(15)]
     assert ranked(distinct, panel) == distinct[:TOP]
+
+
+def test_not_known_is_a_bucket_of_its_own_and_a_trace_is_never_in_the_kilograms(
+    validated, trace_not_known, as_user, analyst, vocab
+):
+    client = as_user(analyst)
+    query = {"period": "year", "stack": "", "measure": "mass_kg"}
+    page = client.get(URL, query).content.decode()
+    # The 423.5 kg of the four other cases, the trace counted apart.
+    assert _chart(page, "time")["datasets"][0]["data"] == [423.5]
+    assert "1 seizure without a recorded quantity is left out of the quantities." in page
+    cases = _chart(client.get(URL, {**query, "measure": "cases"}).content.decode(), "time")
+    assert cases["datasets"][0]["data"] == [5]
+    transport = _chart(page, "transport_mode")
+    assert transport["labels"] == [str(vocab.transport), "Not known"]
+    not_known = {dataset["label"]: dataset["data"][1] for dataset in transport["datasets"]}
+    assert sum(not_known.values()) == 1
+    detection = _chart(page, "detection_method")
+    assert "Not known" in detection["labels"]
+    stacked = client.get(URL, {**query, "stack": "area"}).content.decode()
+    assert "1 seizure without a recorded quantity is left out of the quantities." in stacked

@@ -34,7 +34,10 @@ def _direct_case_rows() -> dict:
         )
         for area, commodity_type in levels:
             key = (month, str(case.country), area, commodity_type)
-            rows.setdefault(key, {"cases": 0, **dict.fromkeys(COLUMNS.values(), Decimal(0))})
+            rows.setdefault(
+                key,
+                {"cases": 0, **dict.fromkeys(COLUMNS.values(), Decimal(0)), "unquantified": 0},
+            )
             rows[key]["cases"] += 1
             lines = CommodityLine.objects.filter(case=case)
             if area:
@@ -42,7 +45,8 @@ def _direct_case_rows() -> dict:
             if commodity_type:
                 lines = lines.filter(commodity_type=commodity_type)
             for sums in lines.values("unit__dimension").annotate(total=Sum("normalised_quantity")):
-                rows[key][COLUMNS[sums["unit__dimension"]]] += sums["total"]
+                rows[key][COLUMNS[sums["unit__dimension"]]] += sums["total"] or 0
+            rows[key]["unquantified"] += lines.filter(quantity_not_recorded=True).exists()
     return rows
 
 
@@ -51,6 +55,7 @@ def _stored_case_rows() -> dict:
         (row.month, row.country, row.area, row.commodity_type): {
             "cases": row.cases,
             **{column: getattr(row, column).normalize() for column in COLUMNS.values()},
+            "unquantified": row.unquantified,
         }
         for row in CaseStatMonth.objects.all()
     }
@@ -325,3 +330,43 @@ def test_a_unit_of_validated_cases_cannot_change_dimension(series, as_user, wco_
     response = _vocabulary_post(client, kg, "unit", dimension="mass", factor="2")
     assert response.status_code == 302
     assert_summaries_agree_with_the_cases()
+
+
+def test_a_line_without_a_recorded_quantity_counts_apart_and_never_in_the_sums(
+    series, officer, vocab
+):
+    """A trace of cocaine beside 2 kg of it: the case counts once, 2 kg are summed,
+    and the case is counted among those with a quantity not recorded."""
+    data = CaseData(
+        fields={
+            "seizure_date": datetime.date(2025, 9, 3),
+            "country": officer.administration.country,
+            "transport_mode": vocab.transport,
+            "detection_method": vocab.detection,
+            "national_reference": "",
+        },
+        lines=[
+            {"commodity_type": vocab.cocaine, "quantity": Decimal("2"), "unit": vocab.kg},
+            {
+                "commodity_type": vocab.cocaine,
+                "quantity": None,
+                "quantity_not_recorded": True,
+                "unit": vocab.kg,
+            },
+        ],
+        legs=[],
+        offenders=[],
+    )
+    trace = services.case_create(user=officer, data=data)
+    services.case_submit(user=officer, case=trace)
+    services.case_validate(user=series["admins"]["fr"], case=trace)
+    _validate_all(series)
+    assert_summaries_agree_with_the_cases()
+    september = CaseStatMonth.objects.get(
+        month=datetime.date(2025, 9, 1), area=ALL, commodity_type=ALL
+    )
+    assert (september.cases, september.mass_kg, september.unquantified) == (1, 2, 1)
+    assert CaseStatMonth.objects.filter(unquantified__gt=0).count() == 3  # the three levels
+    incremental = _stored_case_rows()
+    services_rebuild()
+    assert _stored_case_rows() == incremental
