@@ -313,6 +313,11 @@ class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
         # Required unless the quantity is not recorded: see ``_clean_quantity``.
         self.fields["unit"].required = False
 
+    def _get_validation_exclusions(self):
+        # The model's check "a quantity, or said not recorded" is ``_clean_quantity``'s:
+        # left to the model, it would ask the database once per line.
+        return {*super()._get_validation_exclusions(), "quantity_not_recorded"}
+
     def clean_hs_code(self):
         return normalise_hs_code(self.cleaned_data.get("hs_code", ""))
 

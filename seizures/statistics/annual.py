@@ -128,7 +128,7 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
     months = {when: cases_by_month(user=user, filters=filters[when]) for when in filters}
     totals = {}
     for when, rows in months.items():
-        totals[when] = dict.fromkeys(["cases", *QUANTITY_COLUMNS.values()], 0)
+        totals[when] = dict.fromkeys(["cases", *QUANTITY_COLUMNS.values(), "unquantified"], 0)
         for measures in rows.values():
             for name in totals[when]:
                 totals[when][name] += measures[name]
@@ -143,6 +143,15 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
         for column in QUANTITY_COLUMNS.values()
         if totals[year][column] or totals[year - 1][column]
     ]
+    if totals[year]["unquantified"] or totals[year - 1]["unquantified"]:
+        # Counted among the cases, never in the quantities above.
+        headline.append(
+            Change(
+                str(_("Seizures without a recorded quantity")),
+                totals[year]["unquantified"],
+                totals[year - 1]["unquantified"],
+            )
+        )
     headline.append(
         Change(
             str(_("Countries of seizure")),

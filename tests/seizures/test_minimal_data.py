@@ -4,9 +4,11 @@ is accepted by the one validator (entry forms, upload, API), counted as a missin
 fact in the data-quality score, and never counted as a real value."""
 
 import datetime
+import io
 import json
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.urls import reverse
 from django.utils import translation
@@ -16,6 +18,7 @@ from seizures import services
 from seizures.exports import columns_for, export_rows
 from seizures.imports import service
 from seizures.imports.columns import QuantityRecording
+from seizures.imports.template import template_build
 from seizures.models import (
     NOT_KNOWN,
     Case,
@@ -26,8 +29,9 @@ from seizures.models import (
     TransportMode,
     UploadStatus,
 )
-from seizures.validation import CaseData, case_quality, case_validate
+from seizures.validation import case_quality, case_validate
 
+from .conftest import trace_data
 from .test_cases import full_form
 from .uploads import CASE_ROW, as_file, filled_template
 
@@ -294,26 +298,8 @@ def test_the_api_takes_unknown_and_a_quantity_not_recorded(client_factory, natio
 
 
 def test_a_case_history_and_export_say_a_quantity_is_not_recorded(officer, national_admin, vocab):
-    data = CaseData(
-        fields={
-            "seizure_date": datetime.date(2026, 3, 1),
-            "country": officer.administration.country,
-            "transport_mode": vocab.transport,
-            "detection_method": vocab.detection,
-            "national_reference": "",
-        },
-        lines=[
-            {
-                "commodity_type": vocab.cocaine,
-                "quantity": None,
-                "quantity_not_recorded": True,
-                "unit": vocab.kg,
-            },
-            {"commodity_type": vocab.cocaine, "quantity": Decimal("4"), "unit": vocab.kg},
-        ],
-        legs=[],
-        offenders=[],
-    )
+    more = {"commodity_type": vocab.cocaine, "quantity": Decimal("4"), "unit": vocab.kg}
+    data = trace_data(officer, vocab, date=datetime.date(2026, 3, 1), more_lines=[more])
     case = services.case_create(user=officer, data=data)
     assert str(case.lines.order_by("id").first()) == "Cocaine (KG)"
     cases = Case.objects.filter(pk=case.pk)
@@ -332,3 +318,15 @@ def test_a_case_history_and_export_say_a_quantity_is_not_recorded(officer, natio
         )
     assert "Cocaine, KG: quantity not recorded; Cocaine 4 KG" in row
     assert len(lines) == 2
+
+
+def test_the_template_says_how_to_write_minimal_data_and_a_seizure_abroad(db):
+    with translation.override("en"):
+        book = openpyxl.load_workbook(io.BytesIO(template_build()))
+    headers = [cell.value for cell in book["Cases"][1]]
+    assert "Quantity not recorded" in headers
+    assert "Reason for reporting a seizure abroad" in headers
+    text = " ".join(
+        str(cell.value) for row in book["Instructions"].iter_rows() for cell in row if cell.value
+    )
+    assert "is “Not known”" in text and "choose “Not recorded” in “Quantity not recorded”" in text

@@ -14,6 +14,7 @@ from seizures.models import AbroadReason, Case, UploadStatus
 from seizures.validation import case_validate
 
 from .test_cases import full_form
+from .test_minimal_data import payload
 from .uploads import CASE_ROW, as_file, filled_template
 
 REFUSAL = (
@@ -25,17 +26,6 @@ REFUSAL = (
 @pytest.fixture(autouse=True)
 def _media(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path
-
-
-def payload(vocab, **changes):
-    return {
-        "seizure_date": "2026-03-14",
-        "country": "FR",
-        "transport_mode": vocab.transport.pk,
-        "detection_method": vocab.detection.pk,
-        "lines": [{"commodity_type": vocab.cocaine.pk, "quantity": "2", "unit": vocab.kg.pk}],
-        **changes,
-    }
 
 
 def test_a_seizure_abroad_without_a_reason_is_refused_with_the_rule(france, vocab):

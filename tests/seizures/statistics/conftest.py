@@ -51,26 +51,15 @@ def trace_not_known(officer, national_admin, vocab):
     """A validated case with a trace of cocaine (quantity not recorded) whose
     transport mode and detection method are not known."""
     from seizures.models import NOT_KNOWN, DetectionMethod, TransportMode
-    from seizures.validation import CaseData
 
-    data = CaseData(
-        fields={
-            "seizure_date": datetime.date(2025, 5, 12),
-            "country": officer.administration.country,
-            "transport_mode": TransportMode.objects.get(code=NOT_KNOWN),
-            "detection_method": DetectionMethod.objects.get(code=NOT_KNOWN),
-            "national_reference": "",
-        },
-        lines=[
-            {
-                "commodity_type": vocab.cocaine,
-                "quantity": None,
-                "quantity_not_recorded": True,
-                "unit": vocab.kg,
-            }
-        ],
-        legs=[],
-        offenders=[],
+    from ..conftest import trace_data
+
+    data = trace_data(
+        officer,
+        vocab,
+        date=datetime.date(2025, 5, 12),
+        transport_mode=TransportMode.objects.get(code=NOT_KNOWN),
+        detection_method=DetectionMethod.objects.get(code=NOT_KNOWN),
     )
     case = services.case_create(user=officer, data=data)
     services.case_submit(user=officer, case=case)

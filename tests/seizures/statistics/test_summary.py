@@ -19,6 +19,8 @@ from seizures.services import cases as services
 from seizures.statistics.summary import ALL
 from seizures.validation import CaseData
 
+from ..conftest import trace_data
+
 COLUMNS = {"mass": "mass_kg", "volume": "volume_l", "count": "count_pieces", "heads": "heads"}
 
 
@@ -337,26 +339,8 @@ def test_a_line_without_a_recorded_quantity_counts_apart_and_never_in_the_sums(
 ):
     """A trace of cocaine beside 2 kg of it: the case counts once, 2 kg are summed,
     and the case is counted among those with a quantity not recorded."""
-    data = CaseData(
-        fields={
-            "seizure_date": datetime.date(2025, 9, 3),
-            "country": officer.administration.country,
-            "transport_mode": vocab.transport,
-            "detection_method": vocab.detection,
-            "national_reference": "",
-        },
-        lines=[
-            {"commodity_type": vocab.cocaine, "quantity": Decimal("2"), "unit": vocab.kg},
-            {
-                "commodity_type": vocab.cocaine,
-                "quantity": None,
-                "quantity_not_recorded": True,
-                "unit": vocab.kg,
-            },
-        ],
-        legs=[],
-        offenders=[],
-    )
+    more = {"commodity_type": vocab.cocaine, "quantity": Decimal("2"), "unit": vocab.kg}
+    data = trace_data(officer, vocab, date=datetime.date(2025, 9, 3), more_lines=[more])
     trace = services.case_create(user=officer, data=data)
     services.case_submit(user=officer, case=trace)
     services.case_validate(user=series["admins"]["fr"], case=trace)
