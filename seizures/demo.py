@@ -18,6 +18,7 @@ from PIL import Image, ImageDraw
 from accounts.models import Administration, Role, User
 
 from .models import (
+    NOT_KNOWN,
     Case,
     CaseSource,
     CaseStatus,
@@ -137,8 +138,10 @@ def seed_cases(*, count: int, photo_ratio: float = 0.005, seed=None, stdout=None
         6 if t.area.code in ("DRUGS", "REVENUE") else 2 if t.area.code == "IPR" else 1
         for t in types
     ]
-    modes = list(TransportMode.objects.all())
-    detections = list(DetectionMethod.objects.all())
+    # The demo cases know how the goods travelled and were found: "not known"
+    # is for real data that does not.
+    modes = list(TransportMode.objects.exclude(code=NOT_KNOWN))
+    detections = list(DetectionMethod.objects.exclude(code=NOT_KNOWN))
     concealments = list(ConcealmentMethod.objects.all())
     directions = list(Direction.objects.all())
     locations = list(LocationType.objects.all())

@@ -220,6 +220,17 @@ def _quantity_text(value: Decimal) -> str:
     return f"{value.normalize():f}"
 
 
+def _line_text(line, labels: "_Labels") -> str:
+    """ "Cocaine 12.5 KG", or "Cocaine, KG: quantity not recorded"."""
+    commodity, quantity, unit = labels.commodity_type[line[0]], line[3], labels.unit_code[line[4]]
+    if quantity is None:
+        return _("%(commodity)s, %(unit)s: quantity not recorded") % {
+            "commodity": commodity,
+            "unit": unit,
+        }
+    return f"{commodity} {_quantity_text(quantity)} {unit}"
+
+
 def _case_values(row, labels: _Labels, related: dict, own_administration_id=None) -> dict:
     (
         case_id,
@@ -370,11 +381,7 @@ def _rows(cases, *, layout: str, columns: list[Column], own_administration_id=No
             case = _case_values(row, labels, related, own_administration_id)
             lines = related["lines"].get(row[0], ())
             if not per_line:
-                case["commodities"] = "; ".join(
-                    f"{labels.commodity_type[line[0]]} {_quantity_text(line[3])} "
-                    f"{labels.unit_code[line[4]]}"
-                    for line in lines
-                )
+                case["commodities"] = "; ".join(_line_text(line, labels) for line in lines)
                 yield [case[key] for key in case_keys]
                 continue
             case_part = [case[key] for key in case_keys]

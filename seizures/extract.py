@@ -74,7 +74,18 @@ TABLES = {
         ("commodity_type", "TEXT", "Code in the commodity_types table.", "commodity_type__code"),
         ("description", "TEXT", "Description of the goods.", "description"),
         ("hs_code", "TEXT", "Harmonized System code, 4 to 10 digits.", "hs_code"),
-        ("quantity", "REAL", "Quantity as entered, in unit.", "quantity"),
+        (
+            "quantity",
+            "REAL",
+            "Quantity as entered, in unit; empty when quantity_not_recorded is 1.",
+            "quantity",
+        ),
+        (
+            "quantity_not_recorded",
+            "INTEGER",
+            "1 for a trace, or goods nobody weighed or counted: never in the sums.",
+            "quantity_not_recorded",
+        ),
         ("unit", "TEXT", "Code in the units table.", "unit__code"),
         (
             "normalised_quantity",
@@ -157,6 +168,8 @@ def _vocabulary_columns(model) -> list[tuple[str, str, str, str]]:
 
 
 def _sqlite_value(value):
+    if isinstance(value, bool):  # 1 or 0 in SQLite and in the CSV files alike
+        return int(value)
     if value is None or isinstance(value, int | float | str):
         return value
     if hasattr(value, "isoformat"):

@@ -184,6 +184,7 @@ class CaseForm(VocabularyFormMixin, forms.ModelForm):
             "national_reference",
             "seizure_date",
             "country",
+            "abroad_reason",
             "place",
             "unlocode",
             "location_type",
@@ -238,6 +239,25 @@ class CaseForm(VocabularyFormMixin, forms.ModelForm):
             raise forms.ValidationError(_("The date of seizure is too far in the past."))
         return date
 
+    def clean(self):
+        data = super().clean()
+        own = self.administration.country if self.administration is not None else ""
+        country = data.get("country")
+        if not own or not country or str(country) == str(own):
+            # A seizure at home needs no reason: one left from an earlier country goes.
+            data["abroad_reason"] = ""
+        elif not data.get("abroad_reason") and "abroad_reason" not in self.errors:
+            self.add_error(
+                "country",
+                _(
+                    "Your administration reports the seizures made in %(own)s. For a "
+                    "seizure made in %(country)s, give the reason for reporting a seizure "
+                    "abroad."
+                )
+                % {"own": countries.name(str(own)), "country": countries.name(str(country))},
+            )
+        return data
+
     def clean_national_reference(self):
         reference = self.cleaned_data.get("national_reference", "").strip()
         if reference and self.administration is not None:
@@ -277,6 +297,7 @@ class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
             "description",
             "hs_code",
             "quantity",
+            "quantity_not_recorded",
             "unit",
             "estimated_value",
             "currency",
@@ -287,6 +308,16 @@ class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
         ]
         field_classes = {"commodity_type": VocabularyChoiceField, "unit": VocabularyChoiceField}
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Required unless the quantity is not recorded: see ``_clean_quantity``.
+        self.fields["unit"].required = False
+
+    def _get_validation_exclusions(self):
+        # The model's check "a quantity, or said not recorded" is ``_clean_quantity``'s:
+        # left to the model, it would ask the database once per line.
+        return {*super()._get_validation_exclusions(), "quantity_not_recorded"}
+
     def clean_hs_code(self):
         return normalise_hs_code(self.cleaned_data.get("hs_code", ""))
 
@@ -295,11 +326,35 @@ class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        self._clean_quantity(data)
         if data.get("estimated_value") is not None and not data.get("currency"):
             self.add_error("currency", _("Give the currency of the estimated value."))
         if data.get("cites_appendix") and not data.get("species"):
             self.add_error("species", _("Name the species when you give a CITES appendix."))
         return data
+
+    def _clean_quantity(self, data) -> None:
+        """A quantity, or the line says it is not recorded; then the unit may be
+        left out (the commodity's own unit places the line in the statistics)."""
+        not_recorded = data.get("quantity_not_recorded")
+        if not_recorded and data.get("quantity") is not None:
+            self.add_error(
+                "quantity", _("Leave the quantity empty: the line says it is not recorded.")
+            )
+        elif not not_recorded and data.get("quantity") is None and "quantity" not in self.errors:
+            self.add_error(
+                "quantity",
+                _(
+                    "Give the quantity, or mark it as not recorded (a trace, or goods "
+                    "nobody weighed or counted)."
+                ),
+            )
+        if data.get("unit") is None and "unit" not in self.errors:
+            commodity_type = data.get("commodity_type")
+            if not_recorded and commodity_type is not None:
+                data["unit"] = self.fields["unit"].to_python(commodity_type.default_unit_id)
+            else:
+                self.add_error("unit", self.fields["unit"].error_messages["required"])
 
 
 class RouteLegForm(VocabularyFormMixin, forms.ModelForm):
@@ -407,11 +462,15 @@ class SimplifiedCaseForm(NullCharacterMixin, forms.Form):
 
     seizure_date = forms.DateField(label=_("Date of seizure"), widget=DATE_WIDGET)
     country = CaseForm.base_fields["country"]
+    abroad_reason = CaseForm.base_fields["abroad_reason"]
     commodity_type = forms.ModelChoiceField(
         label=_("Commodity"), queryset=CommodityType.objects.filter(is_active=True)
     )
     quantity = CommodityLineForm.base_fields["quantity"]
-    unit = forms.ModelChoiceField(label=_("Unit"), queryset=Unit.objects.filter(is_active=True))
+    quantity_not_recorded = CommodityLineForm.base_fields["quantity_not_recorded"]
+    unit = forms.ModelChoiceField(
+        label=_("Unit"), queryset=Unit.objects.filter(is_active=True), required=False
+    )
     transport_mode = forms.ModelChoiceField(
         label=_("Transport mode"), queryset=TransportMode.objects.filter(is_active=True)
     )

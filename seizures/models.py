@@ -23,6 +23,11 @@ from . import validators
 
 # --- Vocabularies ------------------------------------------------------------------
 
+# The code of the entry that says a required fact is not known (transport mode,
+# detection method): accepted, so that minimal data can be reported, but never
+# counted as a real value (validation.case_quality, the statistics' own bucket).
+NOT_KNOWN = "UNKNOWN"
+
 
 class Vocabulary(models.Model):
     """A controlled list entry: a stable code and a label in the six languages
@@ -39,6 +44,10 @@ class Vocabulary(models.Model):
 
     def __str__(self):
         return self.label or self.code
+
+    @property
+    def is_not_known(self) -> bool:
+        return self.code == NOT_KNOWN
 
 
 class CommodityArea(Vocabulary):
@@ -152,6 +161,21 @@ class CaseSource(models.TextChoices):
     NCEN = "ncen", _("nCEN transfer")
 
 
+class AbroadReason(models.TextChoices):
+    """Why an administration reports a seizure made outside its own country.
+
+    A member reports its own seizures; one made abroad is accepted only with one
+    of these reasons (seizures/forms.py, ``CaseForm.clean``)."""
+
+    JOINT_OPERATION = "joint_operation", _("Joint operation with that country")
+    OFFICERS_ABROAD = (
+        "officers_abroad",
+        _("Seized by our officers posted abroad (border post, juxtaposed controls)"),
+    )
+    ON_ARRIVAL = "on_arrival", _("Found on arrival from that country, where it was seized")
+    ON_BEHALF = "on_behalf", _("Reported on behalf of that country's administration")
+
+
 class CaseSequence(models.Model):
     """The last number used for each year and country in case references."""
 
@@ -193,6 +217,13 @@ class Case(models.Model):
 
     seizure_date = models.DateField(_("date of seizure"))
     country = CountryField(_("country of seizure"))
+    abroad_reason = models.CharField(
+        _("reason for reporting a seizure abroad"),
+        max_length=16,
+        choices=AbroadReason.choices,
+        blank=True,
+        help_text=_("Only when the country of seizure is not your administration's."),
+    )
     place = models.CharField(
         _("place"), max_length=120, blank=True, help_text=_("City, port or airport.")
     )
@@ -356,6 +387,12 @@ class RouteLeg(models.Model):
         return f"{self.get_kind_display()}: {self.country.name}"
 
 
+QUANTITY_ABOVE_ZERO = _(
+    "A quantity is more than zero. For a trace, or goods nobody weighed or counted, "
+    "leave the quantity empty and mark it as not recorded."
+)
+
+
 class CitesAppendix(models.TextChoices):
     I = "I", _("Appendix I")  # noqa: E741
     II = "II", _("Appendix II")
@@ -375,12 +412,24 @@ class CommodityLine(models.Model):
         _("quantity"),
         max_digits=18,
         decimal_places=3,
-        validators=[MinValueValidator(Decimal("0.001"))],
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(Decimal("0.001"), message=QUANTITY_ABOVE_ZERO)],
+    )
+    # Said, never inferred from an empty quantity: a trace, or goods nobody weighed
+    # or counted. Such a line counts apart in the statistics, never in the sums.
+    quantity_not_recorded = models.BooleanField(
+        _("quantity not recorded"),
+        default=False,
+        help_text=_(
+            "Nobody weighed or counted the goods (a trace, say): leave the quantity empty."
+        ),
     )
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, verbose_name=_("unit"))
-    # quantity × unit factor, in the unit's base (kg, litres, pieces or heads).
+    # quantity × unit factor, in the unit's base (kg, litres, pieces or heads);
+    # empty when the quantity is not recorded.
     normalised_quantity = models.DecimalField(
-        _("normalised quantity"), max_digits=24, decimal_places=6, editable=False
+        _("normalised quantity"), max_digits=24, decimal_places=6, null=True, editable=False
     )
     estimated_value = models.DecimalField(
         _("estimated value"),
@@ -404,8 +453,17 @@ class CommodityLine(models.Model):
         ordering = ["case", "id"]
         verbose_name = _("commodity line")
         verbose_name_plural = _("commodity lines")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(quantity_not_recorded=True, quantity__isnull=True)
+                | models.Q(quantity_not_recorded=False, quantity__isnull=False),
+                name="quantity_given_or_said_not_recorded",
+            )
+        ]
 
     def __str__(self):
+        if self.quantity_not_recorded:
+            return f"{self.commodity_type} ({self.unit.code})"
         return f"{self.commodity_type} {self.quantity} {self.unit.code}"
 
 
@@ -906,6 +964,9 @@ class CaseStatMonth(models.Model):
     volume_l = models.DecimalField(max_digits=24, decimal_places=6, default=0)
     count_pieces = models.DecimalField(max_digits=24, decimal_places=6, default=0)
     heads = models.DecimalField(max_digits=24, decimal_places=6, default=0)
+    # Cases with a line of this level whose quantity is not recorded: in ``cases``,
+    # never in the quantities.
+    unquantified = models.IntegerField(default=0)
 
     class Meta:
         constraints = [
@@ -922,6 +983,7 @@ class CaseStatMonth(models.Model):
 class StatDimension(models.TextChoices):
     """What a ``DimensionStatMonth`` row counts cases by."""
 
+    ADMINISTRATION = "administration", _("Reporting administration")
     DEPARTURE = "departure", _("Departure country")
     TRANSIT = "transit", _("Transit country")
     DESTINATION = "destination", _("Destination country")
@@ -933,7 +995,8 @@ class StatDimension(models.TextChoices):
 
 class DimensionStatMonth(models.Model):
     """Validated cases by month and one dimension's value (a route country, a
-    departure → destination pair "EC>FR", a transport mode's id …), at the same
+    departure → destination pair "EC>FR", a transport mode's id, the reporting
+    administration's id …), at the same
     commodity levels as ``CaseStatMonth``, per reporting country and for all of
     them (``country`` "")."""
 

@@ -180,8 +180,26 @@ RECOMMENDED = [
 ]
 
 
+# Required facts that may be given as not known (or, for a line, as a quantity
+# not recorded): each so given is one more missing fact.
+REQUIRED_NOT_KNOWN = [
+    ("transport_mode", _("transport mode (given as not known)")),
+    ("detection_method", _("detection method (given as not known)")),
+    ("quantity", _("quantity of every line (one is not recorded)")),
+]
+
+
+def _vocabulary_not_known(value) -> bool:
+    return bool(getattr(value, "is_not_known", False))
+
+
 def case_quality(data: CaseData, *, has_photos: bool = False) -> tuple[int, list]:
-    """A 0–100 score of how complete a case is, and the labels of what is missing."""
+    """A 0–100 score of how complete a case is, and the labels of what is missing.
+
+    The score is the share of the recommended information given. A required
+    fact given as not known, or a quantity not recorded, adds one more missing
+    item to the recommended ones: the score of a case that knows them is the
+    same as before they could be left unknown."""
     fields, lines, legs = data.fields, data.lines, data.legs
     kinds = {leg.get("kind") for leg in legs}
     present = {
@@ -200,5 +218,12 @@ def case_quality(data: CaseData, *, has_photos: bool = False) -> tuple[int, list
     checks = [*RECOMMENDED, ("photos", _("photos"))]
     present["photos"] = has_photos or bool(data.photos)
     missing = [label for key, label in checks if not present[key]]
-    score = round(100 * (len(checks) - len(missing)) / len(checks))
-    return score, missing
+    score_of = len(checks) - len(missing)
+    not_known = {
+        "transport_mode": _vocabulary_not_known(fields.get("transport_mode")),
+        "detection_method": _vocabulary_not_known(fields.get("detection_method")),
+        "quantity": any(line.get("quantity_not_recorded") for line in lines),
+    }
+    unknown = [label for key, label in REQUIRED_NOT_KNOWN if not_known[key]]
+    score = round(100 * score_of / (len(checks) + len(unknown)))
+    return score, [*unknown, *missing]

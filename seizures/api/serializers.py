@@ -3,15 +3,36 @@ are validated by ``case_validate`` (the entry form's validator), not here."""
 
 from rest_framework import serializers
 
-from ..models import UploadExisting, UploadStatus
+from ..models import AbroadReason, UploadExisting, UploadStatus
 
 VALUE_HELP = "A vocabulary code (e.g. AIR_PASSENGER) or its label in any of the six languages."
+REQUIRED_FACT_HELP = (
+    VALUE_HELP + " UNKNOWN (label “Not known”) when the fact is truly not known: accepted, "
+    "counted as a missing fact in the data-quality score and apart in the statistics."
+)
 
 
 class LineSerializer(serializers.Serializer):
     commodity_type = serializers.CharField(help_text=VALUE_HELP)
-    quantity = serializers.DecimalField(max_digits=18, decimal_places=3, coerce_to_string=True)
-    unit = serializers.CharField(help_text=VALUE_HELP)
+    quantity = serializers.DecimalField(
+        max_digits=18,
+        decimal_places=3,
+        coerce_to_string=True,
+        required=False,
+        help_text="More than zero. Left out when quantity_not_recorded is true.",
+    )
+    quantity_not_recorded = serializers.BooleanField(
+        required=False,
+        default=False,
+        help_text=(
+            "True for a trace, or goods nobody weighed or counted: then the quantity is "
+            "left out, and the unit may be (the commodity's own unit is taken)."
+        ),
+    )
+    unit = serializers.CharField(
+        required=False,
+        help_text=VALUE_HELP + " Required unless quantity_not_recorded is true.",
+    )
     description = serializers.CharField(required=False)
     hs_code = serializers.CharField(required=False)
     estimated_value = serializers.DecimalField(max_digits=18, decimal_places=2, required=False)
@@ -46,8 +67,16 @@ class CaseInSerializer(serializers.Serializer):
     )
     seizure_date = serializers.DateField()
     country = serializers.CharField(help_text="ISO 3166 code of the country of seizure.")
-    transport_mode = serializers.CharField(help_text=VALUE_HELP)
-    detection_method = serializers.CharField(help_text=VALUE_HELP)
+    abroad_reason = serializers.ChoiceField(
+        choices=AbroadReason.values,
+        required=False,
+        help_text=(
+            "Why your administration reports a seizure made in another country: required "
+            "when the country of seizure is not your administration's, left out otherwise."
+        ),
+    )
+    transport_mode = serializers.CharField(help_text=REQUIRED_FACT_HELP)
+    detection_method = serializers.CharField(help_text=REQUIRED_FACT_HELP)
     place = serializers.CharField(required=False)
     unlocode = serializers.CharField(required=False)
     location_type = serializers.CharField(required=False, help_text=VALUE_HELP)
@@ -105,6 +134,7 @@ class CaseOutSerializer(serializers.Serializer):
     administration = serializers.CharField()
     seizure_date = serializers.DateField()
     country = serializers.CharField()
+    abroad_reason = serializers.CharField()
     place = serializers.CharField()
     transport_mode = serializers.CharField()
     detection_method = serializers.CharField()

@@ -114,6 +114,10 @@ class CaseBatchView(ApiView):
         )
 
 
+def _decimal_text(value) -> str | None:
+    return None if value is None else str(value)
+
+
 class CaseDetailView(ApiView):
     @extend_schema(
         summary="Read a case",
@@ -128,6 +132,7 @@ class CaseDetailView(ApiView):
                 "administration": case.administration.name,
                 "seizure_date": case.seizure_date,
                 "country": case.country.code,
+                "abroad_reason": case.abroad_reason,
                 "place": case.place,
                 "transport_mode": case.transport_mode.code,
                 "detection_method": case.detection_method.code,
@@ -138,9 +143,10 @@ class CaseDetailView(ApiView):
                 "lines": [
                     {
                         "commodity_type": line.commodity_type.code,
-                        "quantity": str(line.quantity),
+                        "quantity": _decimal_text(line.quantity),
+                        "quantity_not_recorded": line.quantity_not_recorded,
                         "unit": line.unit.code,
-                        "normalised_quantity": str(line.normalised_quantity),
+                        "normalised_quantity": _decimal_text(line.normalised_quantity),
                         "hs_code": line.hs_code,
                         "description": line.description,
                     }

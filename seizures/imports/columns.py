@@ -26,11 +26,13 @@ from decimal import Decimal, InvalidOperation
 from functools import cache
 
 from django.conf import settings
+from django.db.models import TextChoices
 from django.utils import formats, translation
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
 from ..models import (
+    AbroadReason,
     AgeRange,
     CitesAppendix,
     CommodityType,
@@ -80,6 +82,16 @@ def _col(key, label, level, **options) -> Column:
 
 
 SEPARATED = _("Several values: separate them with a semicolon (;).")
+NOT_KNOWN_HINT = _("“Not known” when it truly is not known.")
+
+
+class QuantityRecording(TextChoices):
+    """The "Quantity not recorded" column: the case validator's flag, as a cell
+    (or a JSON true / false)."""
+
+    NOT_RECORDED = "True", _("Not recorded")
+    RECORDED = "False", _("Recorded")
+
 
 CASE_COLUMNS = [
     _col(
@@ -111,6 +123,18 @@ CASE_COLUMNS = [
         hint=_("Country name or ISO code (FR, KE…)."),
         width=18,
     ),
+    _col(
+        "abroad_reason",
+        _("Reason for reporting a seizure abroad"),
+        CASE,
+        kind="choice",
+        choices=AbroadReason,
+        hint=_(
+            "Only for a seizure made outside your administration's country, which is "
+            "refused without a reason."
+        ),
+        width=24,
+    ),
     _col("place", _("Place"), CASE, hint=_("City, port or airport.")),
     _col("unlocode", _("UN/LOCODE"), CASE, hint=_("Five letters, e.g. FRCDG."), width=10),
     _col("location_type", _("Location type"), CASE, kind="vocabulary", vocabulary=LocationType),
@@ -122,6 +146,7 @@ CASE_COLUMNS = [
         kind="vocabulary",
         vocabulary=TransportMode,
         required=True,
+        hint=NOT_KNOWN_HINT,
         width=18,
     ),
     _col("flight_number", _("Flight number"), CASE, width=10),
@@ -136,6 +161,7 @@ CASE_COLUMNS = [
         kind="vocabulary",
         vocabulary=DetectionMethod,
         required=True,
+        hint=NOT_KNOWN_HINT,
         width=20,
     ),
     _col(
@@ -201,8 +227,24 @@ LINE_COLUMNS = [
         LINE,
         kind="decimal",
         required=True,
-        hint=_("A number; decimal comma or point."),
+        hint=_(
+            "A number more than zero; decimal comma or point. Empty when the quantity is "
+            "not recorded."
+        ),
         width=10,
+    ),
+    _col(
+        "quantity_not_recorded",
+        _("Quantity not recorded"),
+        LINE,
+        kind="choice",
+        choices=QuantityRecording,
+        hint=_(
+            "“Not recorded” for a trace, or goods nobody weighed or counted: leave the "
+            "quantity empty (and the unit too, if you wish: the commodity's own unit is "
+            "taken)."
+        ),
+        width=14,
     ),
     _col("unit", _("Unit"), LINE, kind="vocabulary", vocabulary=Unit, required=True, width=12),
     _col("estimated_value", _("Estimated value"), LINE, kind="decimal", width=12),

@@ -12,6 +12,7 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from ..models import NOT_KNOWN, TransportMode
 from .columns import (
     CASE_SHEET_COLUMNS,
     MULTI_SEPARATOR,
@@ -21,6 +22,7 @@ from .columns import (
     SHEET_LISTS,
     SHEET_OFFENDERS,
     Column,
+    QuantityRecording,
 )
 
 EXAMPLE = [
@@ -113,7 +115,7 @@ def template_build() -> bytes:
                         # A warning, not a refusal: codes and other languages are
                         # accepted too, and several values in one cell.
                         "error_type": "warning",
-                        "error_title": str(column.label),
+                        "error_title": str(column.label)[:32],
                         "error_message": _(
                             "This value is not in the list. Codes and labels in the "
                             "six languages are accepted too."
@@ -141,6 +143,22 @@ def template_build() -> bytes:
                 "Columns marked with * are required. Pick values from the drop-down lists, "
                 "or type their code or their label in any of the six languages."
             ),
+            None,
+        ),
+        (
+            _(
+                "Report even minimal data, and say so: a transport mode or detection method "
+                "that is truly not known is “%(not_known)s”; for a trace, or goods nobody "
+                "weighed or counted, choose “%(not_recorded)s” in “%(column)s” and leave the "
+                "quantity empty (a quantity is always more than zero). A seizure made outside "
+                "your administration's country needs a “%(abroad)s”."
+            )
+            % {
+                "not_known": TransportMode.objects.filter(code=NOT_KNOWN).first() or "",
+                "not_recorded": QuantityRecording.NOT_RECORDED.label,
+                "column": by_key["quantity_not_recorded"].label,
+                "abroad": by_key["abroad_reason"].label,
+            },
             None,
         ),
         (

@@ -146,6 +146,7 @@ def typical_quantities(*, user: User, filters: dict) -> list[QuantityRow]:
     dimension only)."""
     per_case = (
         matching_lines(user, filters)
+        .filter(quantity_not_recorded=False)
         .values("case", "unit__dimension")
         .annotate(quantity=Sum("normalised_quantity"))
         .order_by()

@@ -67,7 +67,9 @@ def _describe(value) -> str:
 
 def _lines_summary(case: Case) -> str:
     return "; ".join(
-        f"{line.commodity_type.code} {line.quantity.normalize():f} {line.unit.code}"
+        f"{line.commodity_type.code} {line.unit.code} ({_('quantity not recorded')})"
+        if line.quantity_not_recorded
+        else f"{line.commodity_type.code} {line.quantity.normalize():f} {line.unit.code}"
         for line in case.lines.select_related("commodity_type", "unit")
     )
 
@@ -81,7 +83,11 @@ def _children(case: Case, data: CaseData) -> tuple[list, list, list]:
     offender profiles of ``case``, as unsaved objects."""
     lines = [
         CommodityLine(
-            case=case, normalised_quantity=line["unit"].normalise(line["quantity"]), **line
+            case=case,
+            normalised_quantity=(
+                None if line.get("quantity") is None else line["unit"].normalise(line["quantity"])
+            ),
+            **line,
         )
         for line in data.lines
     ]

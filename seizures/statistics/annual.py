@@ -23,7 +23,7 @@ FIRST_YEAR = 2000
 TOP = 10
 EVERY = 100_000  # a limit above the number of countries and of routes
 ROLES = [
-    ("reporting", _("Top reporting countries")),
+    ("reporting", _("Top countries of seizure")),
     ("departure", _("Top departure countries")),
     ("destination", _("Top destination countries")),
 ]
@@ -128,7 +128,7 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
     months = {when: cases_by_month(user=user, filters=filters[when]) for when in filters}
     totals = {}
     for when, rows in months.items():
-        totals[when] = dict.fromkeys(["cases", *QUANTITY_COLUMNS.values()], 0)
+        totals[when] = dict.fromkeys(["cases", *QUANTITY_COLUMNS.values(), "unquantified"], 0)
         for measures in rows.values():
             for name in totals[when]:
                 totals[when][name] += measures[name]
@@ -143,9 +143,18 @@ def annual_summary(*, user: User, year: int, area: CommodityArea | None) -> dict
         for column in QUANTITY_COLUMNS.values()
         if totals[year][column] or totals[year - 1][column]
     ]
+    if totals[year]["unquantified"] or totals[year - 1]["unquantified"]:
+        # Counted among the cases, never in the quantities above.
+        headline.append(
+            Change(
+                str(_("Seizures without a recorded quantity")),
+                totals[year]["unquantified"],
+                totals[year - 1]["unquantified"],
+            )
+        )
     headline.append(
         Change(
-            str(_("Reporting countries")),
+            str(_("Countries of seizure")),
             len(by_role[("reporting", year)]),
             len(by_role[("reporting", year - 1)]),
         )

@@ -20,7 +20,7 @@ from .queries import top_countries, top_routes
 
 GEOMETRY = "vendor/natural-earth/world-map.json"
 MAP_ROLES = [
-    ("reporting", _("Reporting countries")),
+    ("reporting", _("Countries of seizure")),
     ("departure", _("Departure countries")),
     ("destination", _("Destination countries")),
     # Translators: the map's fourth view, arcs from departure to destination country.

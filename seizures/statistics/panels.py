@@ -10,9 +10,10 @@ from django.http import QueryDict
 from django.urls import reverse
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 from django_countries import countries
 
-from accounts.models import User
+from accounts.models import Administration, User
 
 from ..models import (
     CaseStatus,
@@ -20,9 +21,10 @@ from ..models import (
     CommodityType,
     ConcealmentMethod,
     DetectionMethod,
+    StatDimension,
     TransportMode,
 )
-from .queries import cases_by_month, methods_by_area, top_countries, top_routes
+from .queries import cases_by_month, dimension_counts, methods_by_area, top_countries, top_routes
 from .summary import ALL
 
 PERIODS = [("month", _("Month")), ("quarter", _("Quarter")), ("year", _("Year"))]
@@ -37,8 +39,10 @@ MEASURES = [
     ("heads", _("Quantity (heads)")),
 ]
 QUANTITY_HEADINGS = {column: label for column, label in MEASURES if column != "cases"}
+# "reporting" counts the country of seizure; the reporting administration (which
+# may file a seizure made abroad) has a panel of its own.
 COUNTRY_PANELS = [
-    ("reporting", _("Top reporting countries")),
+    ("reporting", _("Top countries of seizure")),
     ("departure", _("Top departure countries")),
     ("destination", _("Top destination countries")),
     ("transit", _("Top transit countries")),
@@ -49,6 +53,12 @@ METHOD_PANELS = [
     ("detection_method", DetectionMethod, _("Detection methods per commodity area")),
     ("concealment", ConcealmentMethod, _("Concealment methods per commodity area")),
 ]
+
+
+# A ranking shows this many rows, and every row tied with the last of them as long
+# as it stays within TIED_AT_MOST rows; past that, it says how many more are tied.
+TOP = 10
+TIED_AT_MOST = 2 * TOP
 
 
 def _number(value):
@@ -77,6 +87,7 @@ class Panel:
     rows: list[list] = field(default_factory=list)  # first cell a label, then numbers
     links: list[str] = field(default_factory=list)  # one search URL per row
     series_column: bool = False  # the second cell names a series (stacked bars)
+    note: str = ""  # said under the chart, e.g. the entries tied with the last one shown
 
     @property
     def chart_id(self) -> str:
@@ -160,9 +171,8 @@ def time_panel(request: PanelRequest) -> Panel:
     one row per (period, series)."""
     measure, period, stack = request.measure, request.period, request.stack
     totals: dict[tuple[datetime.date, int], int] = {}
-    for (month, series), measures in cases_by_month(
-        user=request.user, filters=request.filters, stack=stack or None
-    ).items():
+    by_month = cases_by_month(user=request.user, filters=request.filters, stack=stack or None)
+    for (month, series), measures in by_month.items():
         key = (_period_start(month, period), series)
         totals[key] = totals.get(key, 0) + measures[measure]
     labels = _stack_labels(stack)
@@ -184,7 +194,26 @@ def time_panel(request: PanelRequest) -> Panel:
         if series_filter:
             changes[series_filter] = str(series)
         panel.links.append(search_link(request.query, **changes))
+    if measure != "cases":
+        panel.note = unquantified_note(request, by_month if not stack else None)
     return panel
+
+
+def unquantified_note(request: PanelRequest, by_month: dict | None = None) -> str:
+    """How many of the cases have a line whose quantity is not recorded: they are
+    counted as cases, never in the quantities. ``by_month``: the single series of
+    ``cases_by_month`` if already at hand (a series per area would count a case
+    in each of its areas)."""
+    if by_month is None:
+        by_month = cases_by_month(user=request.user, filters=request.filters)
+    count = sum(measures["unquantified"] for measures in by_month.values())
+    if not count:
+        return ""
+    return ngettext(
+        "%(count)s seizure without a recorded quantity is left out of the quantities.",
+        "%(count)s seizures without a recorded quantity are left out of the quantities.",
+        count,
+    ) % {"count": count}
 
 
 def country_name(code: str) -> str:
@@ -204,11 +233,52 @@ def country_link(query: QueryDict, role: str, code: str) -> str:
     return search_link(query, route_country=code, route_role=role)
 
 
+def ranked(rows: list, panel: Panel) -> list:
+    """The first TOP of ``rows`` (most cases first, the count last in each), with
+    the rows tied with the last of them: shown while they stay within
+    TIED_AT_MOST rows, otherwise counted in the panel's note. A ranking never
+    hides, without a word, an entry that has as many cases as one it shows."""
+    if len(rows) <= TOP:
+        return rows
+    last = rows[TOP - 1][-1]
+    end = TOP
+    while end < len(rows) and rows[end][-1] == last:
+        end += 1
+    if end <= TIED_AT_MOST:
+        return rows[:end]
+    tied = end - TOP
+    panel.note = ngettext(
+        "And %(count)s more tied with the last one shown.",
+        "And %(count)s more tied with the last one shown.",
+        tied,
+    ) % {"count": tied}
+    return rows[:TOP]
+
+
 def country_panel(request: PanelRequest, *, role: str, title) -> Panel:
     panel = Panel(name=role, title=str(title), headings=[str(_("Country")), str(_("Cases"))])
-    for code, count in top_countries(user=request.user, filters=request.filters, role=role):
+    counts = top_countries(user=request.user, filters=request.filters, role=role, limit=None)
+    for code, count in ranked(counts, panel):
         panel.rows.append([country_name(code), count])
         panel.links.append(country_link(request.query, role, code))
+    return panel
+
+
+def administration_panel(request: PanelRequest) -> Panel:
+    """Cases per reporting administration: who filed them, wherever they were seized."""
+    panel = Panel(
+        name="administrations",
+        title=str(_("Top reporting administrations")),
+        headings=[str(_("Reporting administration")), str(_("Cases"))],
+    )
+    counts = dimension_counts(
+        user=request.user, filters=request.filters, kind=StatDimension.ADMINISTRATION
+    )
+    rows = ranked(counts, panel)
+    administrations = Administration.objects.in_bulk([int(pk) for pk, _count in rows])
+    for pk, count in rows:
+        panel.rows.append([administrations[int(pk)].name, count])
+        panel.links.append(search_link(request.query, administration=pk))
     return panel
 
 
@@ -220,7 +290,8 @@ def route_panel(request: PanelRequest) -> Panel:
         title=str(_("Top routes (departure → destination)")),
         headings=[str(_("Route")), str(_("Cases"))],
     )
-    for departure, destination, count in top_routes(user=request.user, filters=request.filters):
+    routes = top_routes(user=request.user, filters=request.filters, limit=None)
+    for departure, destination, count in ranked(routes, panel):
         panel.rows.append([route_label(departure, destination), count])
         panel.links.append(search_link(request.query, departure=departure, destination=destination))
     return panel
@@ -255,7 +326,10 @@ def method_panel(request: PanelRequest, *, method: str, model, title) -> Panel:
 # is one more entry here (and, if it needs one, a query in queries.py).
 PANELS = [
     time_panel,
-    *(partial(country_panel, role=role, title=title) for role, title in COUNTRY_PANELS),
+    # Where the seizures were made, and who reported them, side by side.
+    *(partial(country_panel, role=role, title=title) for role, title in COUNTRY_PANELS[:1]),
+    administration_panel,
+    *(partial(country_panel, role=role, title=title) for role, title in COUNTRY_PANELS[1:]),
     route_panel,
     *(
         partial(method_panel, method=method, model=model, title=title)

@@ -136,7 +136,9 @@ def _lines(user: User, filters: dict):
 
 
 def _empty() -> dict:
-    return {"cases": 0, **dict.fromkeys(QUANTITY_COLUMNS.values(), Decimal(0))}
+    # "unquantified": the cases among them with a line whose quantity is not
+    # recorded, which the quantities leave out.
+    return {"cases": 0, **dict.fromkeys(QUANTITY_COLUMNS.values(), Decimal(0)), "unquantified": 0}
 
 
 def cases_by_month(
@@ -156,11 +158,13 @@ def cases_by_month(
         rows = rows.annotate(stack=F(key)).values("month", "stack") if key else rows.values("month")
         sums = rows.annotate(
             total_cases=Sum("cases"),
+            total_unquantified=Sum("unquantified"),
             **{f"total_{c}": Sum(c) for c in QUANTITY_COLUMNS.values()},
         ).order_by()
         for row in sums:
             totals = result[(row["month"], row.get("stack", ALL))]
             totals["cases"] += row["total_cases"]
+            totals["unquantified"] += row["total_unquantified"]
             for column in QUANTITY_COLUMNS.values():
                 totals[column] += row[f"total_{column}"] or 0
         return dict(result)
@@ -168,9 +172,17 @@ def cases_by_month(
     group = {"area": "commodity_type__area", "type": "commodity_type"}.get(stack)
     lines = _lines(user, filters).annotate(month=TruncMonth("case__seizure_date"))
     keys = ["month", group] if group else ["month"]
-    counts = lines.values(*keys).annotate(n=Count("case", distinct=True)).order_by()
+    counts = (
+        lines.values(*keys)
+        .annotate(
+            n=Count("case", distinct=True),
+            unquantified=Count("case", distinct=True, filter=Q(quantity_not_recorded=True)),
+        )
+        .order_by()
+    )
     for row in counts:
-        result[(row["month"], row[group] if group else ALL)]["cases"] = row["n"]
+        totals = result[(row["month"], row[group] if group else ALL)]
+        totals["cases"], totals["unquantified"] = row["n"], row["unquantified"]
     quantities = (
         lines.values(*keys, "unit__dimension").annotate(total=Sum("normalised_quantity")).order_by()
     )
@@ -206,6 +218,7 @@ def _direct_dimension(user: User, filters: dict, kind: str):
             .annotate(n=Count("pk", distinct=True))
         )
     column = {
+        StatDimension.ADMINISTRATION: "administration",
         StatDimension.TRANSPORT_MODE: "transport_mode",
         StatDimension.DETECTION_METHOD: "detection_method",
         StatDimension.CONCEALMENT: "concealment_methods",

@@ -12,7 +12,7 @@ from django.db import connection
 from ..models import CaseStatMonth, DimensionStatMonth
 from ..rawsql import queryset_sql
 
-CASE_MEASURES = ("cases", "mass_kg", "volume_l", "count_pieces", "heads")
+CASE_MEASURES = ("cases", "mass_kg", "volume_l", "count_pieces", "heads", "unquantified")
 CASE_KEY = ("month", "country", "area", "commodity_type")
 DIMENSION_MEASURES = ("cases",)
 DIMENSION_KEY = ("kind", "country", "area", "commodity_type", "month", "value")

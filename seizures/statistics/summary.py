@@ -3,8 +3,8 @@
 A validated case contributes to a few rows: one per commodity level (all
 commodities, each of its areas, each of its commodity types) in
 ``CaseStatMonth`` and, for each value of each dimension (a country on its
-route, its departure → destination pairs, its transport mode, detection
-method and concealment methods), at the same levels, for its reporting
+route, its departure → destination pairs, its reporting administration, its
+transport mode, detection method and concealment methods), at the same levels, for its reporting
 country and for all countries (country ""), in ``DimensionStatMonth``.
 
 Only validated cases count, and a validated case cannot be edited (nor its
@@ -63,14 +63,22 @@ def route_value(departure: str, destination: str) -> str:
     return f"{departure}{ROUTE_SEPARATOR}{destination}"
 
 
-def _levels(lines) -> dict[tuple[int, int], list[Decimal]]:
-    """(area, commodity type) → quantities per dimension, at the three levels."""
-    levels: dict[tuple[int, int], list[Decimal]] = defaultdict(lambda: [Decimal(0)] * 4)
+UNQUANTIFIED_COLUMN = len(DIMENSION_COLUMN)
+
+
+def _levels(lines) -> dict[tuple[int, int], list]:
+    """(area, commodity type) → quantities per dimension, then whether a line
+    has no recorded quantity (0 or 1: the case counts once), at the three levels.
+    A line without a recorded quantity adds nothing to the quantities."""
+    levels: dict[tuple[int, int], list] = defaultdict(lambda: [Decimal(0)] * 4 + [0])
     for line in lines:
         area, commodity_type = line.commodity_type.area_id, line.commodity_type_id
         column = DIMENSION_COLUMN[line.unit.dimension]
         for level in ((ALL, ALL), (area, ALL), (area, commodity_type)):
-            levels[level][column] += line.normalised_quantity or 0
+            if line.quantity_not_recorded:
+                levels[level][UNQUANTIFIED_COLUMN] = 1
+            else:
+                levels[level][column] += line.normalised_quantity
     return levels
 
 
@@ -86,6 +94,7 @@ def case_dimensions(case: Case) -> set[tuple[str, str]]:
         for departure in departures
         for destination in destinations
     }
+    values.add((StatDimension.ADMINISTRATION, str(case.administration_id)))
     values.add((StatDimension.TRANSPORT_MODE, str(case.transport_mode_id)))
     values.add((StatDimension.DETECTION_METHOD, str(case.detection_method_id)))
     values |= {(StatDimension.CONCEALMENT, str(m.pk)) for m in case.concealment_methods.all()}
@@ -204,7 +213,11 @@ def _validated_lines():
 def _quantity(dimension: str) -> Sum:
     return Sum(
         Choose(
-            When(unit__dimension=dimension, then=F("normalised_quantity")),
+            When(
+                unit__dimension=dimension,
+                quantity_not_recorded=False,
+                then=F("normalised_quantity"),
+            ),
             default=Value(Decimal(0)),
             output_field=DECIMAL,
         )
@@ -219,6 +232,7 @@ def _case_rows(area, commodity_type):
         .annotate(
             s_cases=Count("case", distinct=True),
             **{f"s_{column}": _quantity(dim) for dim, column in _DIMENSION_COLUMNS.items()},
+            s_unquantified=Count("case", distinct=True, filter=Q(quantity_not_recorded=True)),
         )
         .order_by()
     )
@@ -258,6 +272,7 @@ def _dimension_sources():
         )
     )
     for kind, column in (
+        (StatDimension.ADMINISTRATION, "case__administration_id"),
         (StatDimension.TRANSPORT_MODE, "case__transport_mode_id"),
         (StatDimension.DETECTION_METHOD, "case__detection_method_id"),
         (StatDimension.CONCEALMENT, "case__concealment_methods__id"),
@@ -269,8 +284,14 @@ def _dimension_sources():
         )
 
 
-CASE_ALIASES = ["s_month", "s_country", "s_area", "s_type", "s_cases"] + [
-    f"s_{column}" for column in _DIMENSION_COLUMNS.values()
+CASE_ALIASES = [
+    "s_month",
+    "s_country",
+    "s_area",
+    "s_type",
+    "s_cases",
+    *(f"s_{column}" for column in _DIMENSION_COLUMNS.values()),
+    "s_unquantified",
 ]
 DIMENSION_ALIASES = ["s_kind", "s_country", "s_area", "s_type", "s_month", "s_value", "s_cases"]
 

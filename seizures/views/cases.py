@@ -53,6 +53,8 @@ def _case_data_from_instance(case: Case) -> CaseData:
             "place": case.place,
             "location_type": case.location_type_id,
             "direction": case.direction_id,
+            "transport_mode": case.transport_mode,
+            "detection_method": case.detection_method,
             "concealment_methods": list(case.concealment_methods.all()),
             "narrative": case.narrative,
         },
@@ -136,13 +138,15 @@ def case_create_simple(request):
             "national_reference": cleaned["national_reference"],
             "seizure_date": cleaned["seizure_date"].isoformat(),
             "country": cleaned["country"],
+            "abroad_reason": cleaned["abroad_reason"],
             "transport_mode": cleaned["transport_mode"].pk,
             "detection_method": cleaned["detection_method"].pk,
             "lines": [
                 {
                     "commodity_type": cleaned["commodity_type"].pk,
                     "quantity": cleaned["quantity"],
-                    "unit": cleaned["unit"].pk,
+                    "quantity_not_recorded": cleaned["quantity_not_recorded"],
+                    "unit": cleaned["unit"].pk if cleaned["unit"] else None,
                 }
             ],
         }

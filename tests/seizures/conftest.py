@@ -43,6 +43,32 @@ def vocab(db):
     return Vocab
 
 
+def trace_data(user, vocab, *, date, more_lines=(), **fields) -> CaseData:
+    """A case of ``user``'s own country with a trace of cocaine: a line whose
+    quantity is not recorded, then ``more_lines`` (line dicts)."""
+    return CaseData(
+        fields={
+            "seizure_date": date,
+            "country": user.administration.country,
+            "transport_mode": vocab.transport,
+            "detection_method": vocab.detection,
+            "national_reference": "",
+            **fields,
+        },
+        lines=[
+            {
+                "commodity_type": vocab.cocaine,
+                "quantity": None,
+                "quantity_not_recorded": True,
+                "unit": vocab.kg,
+            },
+            *more_lines,
+        ],
+        legs=[],
+        offenders=[],
+    )
+
+
 @pytest.fixture
 def analyst(make_user, france):
     return make_user(france, Role.ANALYST)

@@ -1,6 +1,8 @@
 """Bulk upload: template → upload → check and preview → confirm → import."""
 
+import datetime
 import io
+import re
 import zipfile
 
 import openpyxl
@@ -422,6 +424,25 @@ def test_the_same_file_uploaded_twice_is_recognised(
     assert "This very file was already uploaded" in page
 
 
+@pytest.mark.parametrize("language", ["en", "fr"])
+def test_the_already_uploaded_notice_never_ends_with_two_full_stops(
+    language, as_user, national_admin, django_capture_on_commit_callbacks
+):
+    national_admin.language = language
+    national_admin.save()
+    content = filled_template(case_rows(1))
+    first = upload_file(national_admin, content, django_capture_on_commit_callbacks)
+    # English short dates end "a.m.": the sentence's own full stop must not follow.
+    Upload.objects.filter(pk=first.pk).update(
+        created_at=datetime.datetime(2026, 3, 2, 9, 5, tzinfo=datetime.UTC)
+    )
+    second = upload_file(national_admin, content, django_capture_on_commit_callbacks)
+    page = as_user(national_admin).get(second.get_absolute_url()).content.decode()
+    [notice] = re.findall(r'data-testid="same-file">(.*?)<a ', page, flags=re.S)
+    assert "2026" in notice
+    assert ".." not in notice
+
+
 def test_the_journey_through_the_pages(as_user, national_admin, django_capture_on_commit_callbacks):
     client = as_user(national_admin)
     template = client.get(reverse("seizures:upload-template"))
@@ -785,7 +806,7 @@ def test_a_csv_gives_the_route_with_places_and_offender_profiles_in_delimited_co
     national_admin, django_capture_on_commit_callbacks
 ):
     content = _csv(
-        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
+        "EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
         '"departure:EC:Guayaquil; Transit:Panama; destination:NL:Rotterdam",'
         '"courier / NG / male / 1985; Expéditeur / Colombie",',
         "EC-1,,,,,CANNABIS_HERB,2,KG,,,",
@@ -823,7 +844,7 @@ def test_a_route_given_in_both_the_column_and_the_country_columns_is_an_error(
     national_admin, django_capture_on_commit_callbacks
 ):
     content = _csv(
-        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,departure:EC,,CO",
+        "EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,departure:EC,,CO",
     )
     upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
     assert upload.status == UploadStatus.INVALID
@@ -849,9 +870,9 @@ def test_bad_parts_of_the_delimited_columns_are_named_in_their_cell(
     national_admin, django_capture_on_commit_callbacks
 ):
     content = _csv(
-        'EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"departure:EC; XX",'
+        'EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"departure:EC; XX",'
         '"courier / Atlantis",',
-        "EC-2,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
+        "EC-2,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,"
         '"destination:NL; departure:EC","courier / NG / male / 1985 / 26-35",',
     )
     upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
@@ -985,9 +1006,9 @@ def test_a_null_character_in_a_csv_cell_is_an_error_on_that_row_and_column(
     national_admin, django_capture_on_commit_callbacks
 ):
     content = _csv(
-        "EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
-        "EC-\x002,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
-        "EC-3,2026-03-14,NL,SEA\x00_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
+        "EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
+        "EC-\x002,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
+        "EC-3,2026-03-14,FR,SEA\x00_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,",
     )
     upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
     assert upload.status == UploadStatus.INVALID, upload.message
@@ -1039,7 +1060,7 @@ def test_a_check_that_crashes_leaves_a_message_for_the_user_not_the_error(
         raise RuntimeError('invalid byte sequence for encoding "UTF8": 0x00')
 
     monkeypatch.setattr(service, "parse_workbook", crash)
-    content = _csv("EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,")
+    content = _csv("EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,")
     with pytest.raises(RuntimeError):  # raised on, for the worker's log
         upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
     upload = Upload.objects.get()
@@ -1052,7 +1073,7 @@ def test_a_csv_cell_over_the_field_limit_is_refused_for_its_length_not_its_quote
     national_admin, django_capture_on_commit_callbacks
 ):
     long_place = "x" * (200 * 1024)
-    content = _csv(f"EC-1,2026-03-14,NL,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,{long_place}")
+    content = _csv(f"EC-1,2026-03-14,FR,SEA_CONTAINER,RISK_PROFILING,COCAINE,40,KG,,,{long_place}")
     upload = upload_file(national_admin, content, django_capture_on_commit_callbacks, "cases.csv")
     assert upload.status == UploadStatus.FAILED
     assert upload.message == "A cell of the CSV file is longer than 128 KB: shorten it."

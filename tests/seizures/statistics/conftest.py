@@ -44,3 +44,24 @@ def validated(record, officer, kenyan_officer, national_admin, make_user, kenya)
     # Neither a draft nor a submitted case ever counts.
     record(officer, date=datetime.date(2025, 5, 2), quantity="999", legs=[("departure", "EC")])
     return fr + ke
+
+
+@pytest.fixture
+def trace_not_known(officer, national_admin, vocab):
+    """A validated case with a trace of cocaine (quantity not recorded) whose
+    transport mode and detection method are not known."""
+    from seizures.models import NOT_KNOWN, DetectionMethod, TransportMode
+
+    from ..conftest import trace_data
+
+    data = trace_data(
+        officer,
+        vocab,
+        date=datetime.date(2025, 5, 12),
+        transport_mode=TransportMode.objects.get(code=NOT_KNOWN),
+        detection_method=DetectionMethod.objects.get(code=NOT_KNOWN),
+    )
+    case = services.case_create(user=officer, data=data)
+    services.case_submit(user=officer, case=case)
+    services.case_validate(user=national_admin, case=case)
+    return case

@@ -74,7 +74,7 @@ def test_headline_numbers_equal_direct_counts_for_the_year_and_the_one_before(
         _kilograms(2025, area),
         _kilograms(2024, area),
     )
-    countries = headline["Reporting countries"]
+    countries = headline["Countries of seizure"]
     assert countries.current == _validated_in(2025, area).values("country").distinct().count()
     assert countries.previous == _validated_in(2024, area).values("country").distinct().count()
     months = summary["chart"]["datasets"]
@@ -164,3 +164,14 @@ def test_the_statistics_pages_link_with_an_area_opens_the_last_full_year_without
 
 def test_the_annual_summary_needs_a_verified_login(client, db):
     assert client.get(URL).status_code == 302
+
+
+def test_a_trace_is_counted_apart_in_the_headline_never_in_the_kilograms(
+    two_years, trace_not_known, analyst
+):
+    summary = annual_summary(user=analyst, year=2025, area=None)
+    headline = {change.label: change for change in summary["headline"]}
+    assert headline["Validated cases"].current == _validated_in(2025).count() == 5
+    assert headline["Quantity (kg)"].current == _kilograms(2025)
+    traces = headline["Seizures without a recorded quantity"]
+    assert (traces.current, traces.previous) == (1, 0)

@@ -1,12 +1,17 @@
+import datetime
 import io
 import json
 
 import openpyxl
 import pytest
+from django.db.models import Count
 from django.urls import reverse
+from django_countries import countries
 
 from accounts.models import AuditAction, AuditEvent
-from seizures.models import Case
+from seizures.models import Case, CaseStatus
+from seizures.services import cases as services
+from seizures.statistics.panels import TOP, Panel, ranked
 
 URL = reverse("seizures:statistics")
 
@@ -127,3 +132,87 @@ def test_a_route_links_to_its_departure_and_destination(validated, as_user, anal
     for label, link in zip(routes["labels"], routes["datasets"][0]["links"], strict=True):
         assert "departure=" in link and "destination=" in link
         assert "1 case" in client.get(link).content.decode(), label
+
+
+def _counted(chart: dict) -> dict:
+    return dict(zip(chart["labels"], chart["datasets"][0]["data"], strict=True))
+
+
+def test_the_country_of_seizure_and_the_reporting_administration_each_have_a_panel(
+    validated, record, officer, national_admin, as_user, analyst
+):
+    # France reports a seizure made in China: one more case for the administration
+    # of France, counted under China as the country of seizure.
+    abroad = record(officer, date=datetime.date(2025, 5, 9), country="CN")
+    services.case_validate(user=national_admin, case=abroad)
+    page = as_user(analyst).get(URL).content.decode()
+    assert "Top countries of seizure" in page and "Top reporting administrations" in page
+    counted = Case.objects.filter(status=CaseStatus.VALIDATED)
+    by_country = counted.values_list("country").annotate(n=Count("pk"))
+    assert _counted(_chart(page, "reporting")) == {
+        countries.name(code): n for code, n in by_country
+    }
+    by_administration = counted.values_list("administration__name").annotate(n=Count("pk"))
+    assert _counted(_chart(page, "administrations")) == dict(by_administration)
+    [link] = [
+        link
+        for label, link in zip(
+            _chart(page, "administrations")["labels"],
+            _chart(page, "administrations")["datasets"][0]["links"],
+            strict=True,
+        )
+        if label == officer.administration.name
+    ]
+    assert f"administration={officer.administration.pk}" in link
+    assert "4 cases" in as_user(analyst).get(link).content.decode()
+
+
+def test_the_route_panel_shows_every_route_tied_at_its_last_rank(
+    validated, record, officer, national_admin, as_user, analyst
+):
+    # Three routes of one case each already; nine more make twelve, all tied.
+    for day, departure in enumerate(["BR", "PE", "BO", "PY", "UY", "AR", "CL", "VE", "GY"], 1):
+        case = record(
+            officer,
+            date=datetime.date(2025, 7, day),
+            legs=[("departure", departure), ("destination", "FR")],
+        )
+        services.case_validate(user=national_admin, case=case)
+    page = as_user(analyst).get(URL).content.decode()
+    routes = _counted(_chart(page, "routes"))
+    assert len(routes) == 12 and set(routes.values()) == {1}
+    assert "Peru → France" in routes
+
+
+def test_a_ranking_says_how_many_more_are_tied_when_they_are_too_many_to_show():
+    rows = [("A", 5), *[(f"tied {n}", 1) for n in range(30)]]
+    panel = Panel(name="routes", title="", headings=[])
+    shown = ranked(rows, panel)
+    assert shown == rows[:TOP]
+    assert panel.note == f"And {31 - TOP} more tied with the last one shown."
+    few = [("A", 5), ("B", 4), *[(f"tied {n}", 1) for n in range(12)]]
+    panel = Panel(name="routes", title="", headings=[])
+    assert ranked(few, panel) == few and not panel.note
+    distinct = [(str(n), 100 - n) for n in range(15)]
+    assert ranked(distinct, panel) == distinct[:TOP]
+
+
+def test_not_known_is_a_bucket_of_its_own_and_a_trace_is_never_in_the_kilograms(
+    validated, trace_not_known, as_user, analyst, vocab
+):
+    client = as_user(analyst)
+    query = {"period": "year", "stack": "", "measure": "mass_kg"}
+    page = client.get(URL, query).content.decode()
+    # The 423.5 kg of the four other cases, the trace counted apart.
+    assert _chart(page, "time")["datasets"][0]["data"] == [423.5]
+    assert "1 seizure without a recorded quantity is left out of the quantities." in page
+    cases = _chart(client.get(URL, {**query, "measure": "cases"}).content.decode(), "time")
+    assert cases["datasets"][0]["data"] == [5]
+    transport = _chart(page, "transport_mode")
+    assert transport["labels"] == [str(vocab.transport), "Not known"]
+    not_known = {dataset["label"]: dataset["data"][1] for dataset in transport["datasets"]}
+    assert sum(not_known.values()) == 1
+    detection = _chart(page, "detection_method")
+    assert "Not known" in detection["labels"]
+    stacked = client.get(URL, {**query, "stack": "area"}).content.decode()
+    assert "1 seizure without a recorded quantity is left out of the quantities." in stacked

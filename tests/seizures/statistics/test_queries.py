@@ -165,3 +165,22 @@ def test_the_search_for_a_route_finds_exactly_the_cases_the_panel_counts(varied,
     # A departure alone is not a route: EC → FR is two cases, EC anywhere is three.
     assert case_search(user=analyst, filters=_filters("departure=EC&status=validated")).count() == 3
     assert Case.objects.filter(route_legs__kind="departure", route_legs__country="EC").count() == 4
+
+
+@pytest.mark.parametrize("stack", [None, "area", "type"])
+def test_a_trace_counts_apart_the_same_from_the_summaries_and_directly(
+    validated, trace_not_known, analyst, vocab, stack
+):
+    for query in _queries(vocab):
+        filters = _filters(query)
+        summary = cases_by_month(user=analyst, filters=filters, stack=stack, use_summary=True)
+        direct = cases_by_month(user=analyst, filters=filters, stack=stack, use_summary=False)
+        assert summary == direct, query
+    may = cases_by_month(user=analyst, filters=_filters(""))[(datetime.date(2025, 5, 1), 0)]
+    assert (may["cases"], may["mass_kg"], may["unquantified"]) == (4, 423.5, 1)
+    for method in ("transport_mode", "detection_method"):
+        summary = methods_by_area(user=analyst, filters=_filters(""), method=method)
+        direct = methods_by_area(
+            user=analyst, filters=_filters(""), method=method, use_summary=False
+        )
+        assert summary == direct

@@ -19,6 +19,8 @@ from seizures.services import cases as services
 from seizures.statistics.summary import ALL
 from seizures.validation import CaseData
 
+from ..conftest import trace_data
+
 COLUMNS = {"mass": "mass_kg", "volume": "volume_l", "count": "count_pieces", "heads": "heads"}
 
 
@@ -34,7 +36,10 @@ def _direct_case_rows() -> dict:
         )
         for area, commodity_type in levels:
             key = (month, str(case.country), area, commodity_type)
-            rows.setdefault(key, {"cases": 0, **dict.fromkeys(COLUMNS.values(), Decimal(0))})
+            rows.setdefault(
+                key,
+                {"cases": 0, **dict.fromkeys(COLUMNS.values(), Decimal(0)), "unquantified": 0},
+            )
             rows[key]["cases"] += 1
             lines = CommodityLine.objects.filter(case=case)
             if area:
@@ -42,7 +47,8 @@ def _direct_case_rows() -> dict:
             if commodity_type:
                 lines = lines.filter(commodity_type=commodity_type)
             for sums in lines.values("unit__dimension").annotate(total=Sum("normalised_quantity")):
-                rows[key][COLUMNS[sums["unit__dimension"]]] += sums["total"]
+                rows[key][COLUMNS[sums["unit__dimension"]]] += sums["total"] or 0
+            rows[key]["unquantified"] += lines.filter(quantity_not_recorded=True).exists()
     return rows
 
 
@@ -51,6 +57,7 @@ def _stored_case_rows() -> dict:
         (row.month, row.country, row.area, row.commodity_type): {
             "cases": row.cases,
             **{column: getattr(row, column).normalize() for column in COLUMNS.values()},
+            "unquantified": row.unquantified,
         }
         for row in CaseStatMonth.objects.all()
     }
@@ -84,6 +91,7 @@ def _direct_dimension_rows() -> dict:
             for other, destination in legs
             if other == "destination"
         }
+        values |= {("administration", str(case.administration_id))}
         values |= {("transport_mode", str(case.transport_mode_id))}
         values |= {("detection_method", str(case.detection_method_id))}
         values |= {
@@ -324,3 +332,25 @@ def test_a_unit_of_validated_cases_cannot_change_dimension(series, as_user, wco_
     response = _vocabulary_post(client, kg, "unit", dimension="mass", factor="2")
     assert response.status_code == 302
     assert_summaries_agree_with_the_cases()
+
+
+def test_a_line_without_a_recorded_quantity_counts_apart_and_never_in_the_sums(
+    series, officer, vocab
+):
+    """A trace of cocaine beside 2 kg of it: the case counts once, 2 kg are summed,
+    and the case is counted among those with a quantity not recorded."""
+    more = {"commodity_type": vocab.cocaine, "quantity": Decimal("2"), "unit": vocab.kg}
+    data = trace_data(officer, vocab, date=datetime.date(2025, 9, 3), more_lines=[more])
+    trace = services.case_create(user=officer, data=data)
+    services.case_submit(user=officer, case=trace)
+    services.case_validate(user=series["admins"]["fr"], case=trace)
+    _validate_all(series)
+    assert_summaries_agree_with_the_cases()
+    september = CaseStatMonth.objects.get(
+        month=datetime.date(2025, 9, 1), area=ALL, commodity_type=ALL
+    )
+    assert (september.cases, september.mass_kg, september.unquantified) == (1, 2, 1)
+    assert CaseStatMonth.objects.filter(unquantified__gt=0).count() == 3  # the three levels
+    incremental = _stored_case_rows()
+    services_rebuild()
+    assert _stored_case_rows() == incremental
