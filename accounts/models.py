@@ -8,9 +8,13 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_otp.models import Device, ThrottlingMixin
+
+# The Secretariat's name as the migration that creates it writes it, in English.
+SECRETARIAT_NAME = "WCO Secretariat"
 
 
 def new_security_stamp() -> str:
@@ -61,6 +65,10 @@ class Administration(models.Model):
         ]
 
     def __str__(self):
+        # A member's name is its own, in its own words; the Secretariat's is the
+        # interface's, in every language (unless WCO staff have renamed it).
+        if self.is_secretariat and self.name == SECRETARIAT_NAME:
+            return gettext("WCO Secretariat")
         return self.name
 
 
