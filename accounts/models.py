@@ -209,6 +209,23 @@ class PasswordExpiryNotice(models.Model):
         return f"{self.user_id} {self.days_before}"
 
 
+class PendingTask(models.Model):
+    """A task for work that has no row of its own to say it waits (an e-mail, a
+    thumbnail, an extract asked for), written in the transaction that asks for
+    it and deleted once the broker has taken it: what the broker never got, the
+    sweep sends (``cen_suite.queueing``)."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.task} {self.pk}"
+
+
 def hash_backup_code(code: str) -> str:
     # Codes carry 50 bits of randomness, so a fast hash is enough; no salt is
     # needed for values that are never chosen by people.
