@@ -8,9 +8,13 @@ from django.contrib.auth.models import PermissionsMixin
 from django.db import models
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django_countries.fields import CountryField
 from django_otp.models import Device, ThrottlingMixin
+
+# The Secretariat's name as the migration that creates it writes it, in English.
+SECRETARIAT_NAME = "WCO Secretariat"
 
 
 def new_security_stamp() -> str:
@@ -61,6 +65,10 @@ class Administration(models.Model):
         ]
 
     def __str__(self):
+        # A member's name is its own, in its own words; the Secretariat's is the
+        # interface's, in every language (unless WCO staff have renamed it).
+        if self.is_secretariat and self.name == SECRETARIAT_NAME:
+            return gettext("WCO Secretariat")
         return self.name
 
 
@@ -199,6 +207,23 @@ class PasswordExpiryNotice(models.Model):
 
     def __str__(self):
         return f"{self.user_id} {self.days_before}"
+
+
+class PendingTask(models.Model):
+    """A task for work that has no row of its own to say it waits (an e-mail, a
+    thumbnail, an extract asked for), written in the transaction that asks for
+    it and deleted once the broker has taken it: what the broker never got, the
+    sweep sends (``cen_suite.queueing``)."""
+
+    task = models.CharField(max_length=200)
+    args = models.JSONField(default=list)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["pk"]
+
+    def __str__(self):
+        return f"{self.task} {self.pk}"
 
 
 def hash_backup_code(code: str) -> str:

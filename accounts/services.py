@@ -21,7 +21,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from cen_suite.cache import CACHE_ERRORS
-from cen_suite.queueing import task_enqueue_on_commit
+from cen_suite.queueing import task_enqueue_recorded
 
 from . import tasks
 from .models import (
@@ -358,7 +358,7 @@ def password_reset_request(*, request: HttpRequest, email: str) -> None:
         details={"email": email},
     )
     if outcome == AuditOutcome.SUCCESS:
-        task_enqueue_on_commit(tasks.send_password_reset_email, user.pk, "reset")
+        task_enqueue_recorded(tasks.send_password_reset_email, user.pk, "reset")
 
 
 def password_expiry_notices_send(*, now: datetime | None = None) -> int:
@@ -394,7 +394,7 @@ def password_expiry_notices_send(*, now: datetime | None = None) -> int:
                     target=user,
                     details={"days_before": due, "expires_at": expires_at.isoformat()},
                 )
-                task_enqueue_on_commit(tasks.send_password_expiry_email, user.pk, days_left)
+                task_enqueue_recorded(tasks.send_password_expiry_email, user.pk, days_left)
         except IntegrityError:
             continue  # already sent for this password and threshold
         sent += 1
@@ -455,7 +455,7 @@ def user_create(
         target=user,
         details={"email": user.email, "role": role},
     )
-    task_enqueue_on_commit(tasks.send_password_reset_email, user.pk, "welcome")
+    task_enqueue_recorded(tasks.send_password_reset_email, user.pk, "welcome")
     return user
 
 
@@ -544,7 +544,7 @@ def user_password_reset_send(
         audit_event_create(
             action=AuditAction.PASSWORD_RESET_SENT, request=request, actor=actor, target=user
         )
-        task_enqueue_on_commit(tasks.send_password_reset_email, user.pk, "reset")
+        task_enqueue_recorded(tasks.send_password_reset_email, user.pk, "reset")
 
 
 def user_unlock(*, actor: User, user: User, request: HttpRequest | None = None) -> None:

@@ -12,6 +12,9 @@ import zipfile
 from pathlib import Path
 
 from django.conf import settings
+from django.utils import translation
+from django.utils.translation import gettext
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     VOCABULARIES,
@@ -31,102 +34,102 @@ TABLES = {
         (
             "id",
             "INTEGER PRIMARY KEY",
-            "Internal number of the case; other tables refer to it.",
+            _("Internal number of the case; other tables refer to it."),
             "id",
         ),
-        ("reference", "TEXT", "CEN reference, CEN-<year>-<country>-<number>.", "reference"),
+        ("reference", "TEXT", _("CEN reference, CEN-<year>-<country>-<number>."), "reference"),
         (
             "reporting_country",
             "TEXT",
-            "ISO 3166 code of the reporting administration's country.",
+            _("ISO 3166 code of the reporting administration's country."),
             "administration__country",
         ),
-        ("seizure_date", "TEXT", "Date of seizure, YYYY-MM-DD.", "seizure_date"),
-        ("country", "TEXT", "ISO 3166 code of the country of seizure.", "country"),
-        ("place", "TEXT", "City, port or airport of seizure.", "place"),
-        ("unlocode", "TEXT", "UN/LOCODE of the place, when given.", "unlocode"),
-        ("location_type", "TEXT", "Code in the location_types table.", "location_type__code"),
-        ("direction", "TEXT", "Code in the directions table.", "direction__code"),
-        ("transport_mode", "TEXT", "Code in the transport_modes table.", "transport_mode__code"),
+        ("seizure_date", "TEXT", _("Date of seizure, YYYY-MM-DD."), "seizure_date"),
+        ("country", "TEXT", _("ISO 3166 code of the country of seizure."), "country"),
+        ("place", "TEXT", _("City, port or airport of seizure."), "place"),
+        ("unlocode", "TEXT", _("UN/LOCODE of the place, when given."), "unlocode"),
+        ("location_type", "TEXT", _("Code in the location_types table."), "location_type__code"),
+        ("direction", "TEXT", _("Code in the directions table."), "direction__code"),
+        ("transport_mode", "TEXT", _("Code in the transport_modes table."), "transport_mode__code"),
         (
             "detection_method",
             "TEXT",
-            "Code in the detection_methods table.",
+            _("Code in the detection_methods table."),
             "detection_method__code",
         ),
-        ("flight_number", "TEXT", "Flight number.", "flight_number"),
-        ("vessel_name", "TEXT", "Vessel name.", "vessel_name"),
-        ("imo_number", "TEXT", "IMO number of the vessel.", "imo_number"),
-        ("container_number", "TEXT", "ISO 6346 container number.", "container_number"),
-        ("vehicle_type", "TEXT", "Vehicle type.", "vehicle_type"),
-        ("narrative", "TEXT", "How the seizure happened (no personal data).", "narrative"),
-        ("source", "TEXT", "manual, upload, api or ncen.", "source"),
+        ("flight_number", "TEXT", _("Flight number."), "flight_number"),
+        ("vessel_name", "TEXT", _("Vessel name."), "vessel_name"),
+        ("imo_number", "TEXT", _("IMO number of the vessel."), "imo_number"),
+        ("container_number", "TEXT", _("ISO 6346 container number."), "container_number"),
+        ("vehicle_type", "TEXT", _("Vehicle type."), "vehicle_type"),
+        ("narrative", "TEXT", _("How the seizure happened (no personal data)."), "narrative"),
+        ("source", "TEXT", _("manual, upload, api or ncen."), "source"),
         (
             "validated_at",
             "TEXT",
-            "When the national administrator validated the case (UTC).",
+            _("When the national administrator validated the case (UTC)."),
             "validated_at",
         ),
     ],
     "commodity_lines": [
-        ("id", "INTEGER PRIMARY KEY", "Internal number of the line.", "id"),
-        ("case_id", "INTEGER", "The case (cases.id).", "case_id"),
-        ("commodity_type", "TEXT", "Code in the commodity_types table.", "commodity_type__code"),
-        ("description", "TEXT", "Description of the goods.", "description"),
-        ("hs_code", "TEXT", "Harmonized System code, 4 to 10 digits.", "hs_code"),
+        ("id", "INTEGER PRIMARY KEY", _("Internal number of the line."), "id"),
+        ("case_id", "INTEGER", _("The case (cases.id)."), "case_id"),
+        ("commodity_type", "TEXT", _("Code in the commodity_types table."), "commodity_type__code"),
+        ("description", "TEXT", _("Description of the goods."), "description"),
+        ("hs_code", "TEXT", _("Harmonized System code, 4 to 10 digits."), "hs_code"),
         (
             "quantity",
             "REAL",
-            "Quantity as entered, in unit; empty when quantity_not_recorded is 1.",
+            _("Quantity as entered, in unit; empty when quantity_not_recorded is 1."),
             "quantity",
         ),
         (
             "quantity_not_recorded",
             "INTEGER",
-            "1 for a trace, or goods nobody weighed or counted: never in the sums.",
+            _("1 for a trace, or goods nobody weighed or counted: never in the sums."),
             "quantity_not_recorded",
         ),
-        ("unit", "TEXT", "Code in the units table.", "unit__code"),
+        ("unit", "TEXT", _("Code in the units table."), "unit__code"),
         (
             "normalised_quantity",
             "REAL",
-            "Quantity in the unit's base: kg, litres, pieces or heads (units.dimension).",
+            _("Quantity in the unit's base: kg, litres, pieces or heads (units.dimension)."),
             "normalised_quantity",
         ),
-        ("estimated_value", "REAL", "Estimated value, in currency.", "estimated_value"),
-        ("currency", "TEXT", "ISO 4217 currency code.", "currency"),
-        ("brand", "TEXT", "Brand (tobacco, IPR goods).", "brand"),
-        ("species", "TEXT", "Species (environment).", "species"),
-        ("cites_appendix", "TEXT", "CITES appendix: I, II or III.", "cites_appendix"),
-        ("packaging", "TEXT", "Packaging.", "packaging"),
+        ("estimated_value", "REAL", _("Estimated value, in currency."), "estimated_value"),
+        ("currency", "TEXT", _("ISO 4217 currency code."), "currency"),
+        ("brand", "TEXT", _("Brand (tobacco, IPR goods)."), "brand"),
+        ("species", "TEXT", _("Species (environment)."), "species"),
+        ("cites_appendix", "TEXT", _("CITES appendix: I, II or III."), "cites_appendix"),
+        ("packaging", "TEXT", _("Packaging."), "packaging"),
     ],
     "route_legs": [
-        ("case_id", "INTEGER", "The case (cases.id).", "case_id"),
-        ("position", "INTEGER", "Order of the leg on the route, from 0.", "position"),
-        ("kind", "TEXT", "departure, transit or destination.", "kind"),
-        ("country", "TEXT", "ISO 3166 code of the country.", "country"),
-        ("place", "TEXT", "Place in that country, when given.", "place"),
+        ("case_id", "INTEGER", _("The case (cases.id)."), "case_id"),
+        ("position", "INTEGER", _("Order of the leg on the route, from 0."), "position"),
+        ("kind", "TEXT", _("departure, transit or destination."), "kind"),
+        ("country", "TEXT", _("ISO 3166 code of the country."), "country"),
+        ("place", "TEXT", _("Place in that country, when given."), "place"),
     ],
     "offender_profiles": [
-        ("case_id", "INTEGER", "The case (cases.id).", "case_id"),
-        ("role", "TEXT", "courier, driver, passenger, sender, recipient or other.", "role"),
-        ("nationality", "TEXT", "ISO 3166 code of the nationality.", "nationality"),
-        ("gender", "TEXT", "female, male or unknown.", "gender"),
-        ("birth_year", "INTEGER", "Year of birth, when known.", "birth_year"),
-        ("age_range", "TEXT", "Age range, when the year of birth is not known.", "age_range"),
+        ("case_id", "INTEGER", _("The case (cases.id)."), "case_id"),
+        ("role", "TEXT", _("courier, driver, passenger, sender, recipient or other."), "role"),
+        ("nationality", "TEXT", _("ISO 3166 code of the nationality."), "nationality"),
+        ("gender", "TEXT", _("female, male or unknown."), "gender"),
+        ("birth_year", "INTEGER", _("Year of birth, when known."), "birth_year"),
+        ("age_range", "TEXT", _("Age range, when the year of birth is not known."), "age_range"),
     ],
     "case_concealment_methods": [
-        ("case_id", "INTEGER", "The case (cases.id).", "case_id"),
+        ("case_id", "INTEGER", _("The case (cases.id)."), "case_id"),
         (
             "concealment_method",
             "TEXT",
-            "Code in the concealment_methods table.",
+            _("Code in the concealment_methods table."),
             "concealmentmethod__code",
         ),
     ],
     "case_offence_types": [
-        ("case_id", "INTEGER", "The case (cases.id).", "case_id"),
-        ("offence_type", "TEXT", "Code in the offence_types table.", "offencetype__code"),
+        ("case_id", "INTEGER", _("The case (cases.id)."), "case_id"),
+        ("offence_type", "TEXT", _("Code in the offence_types table."), "offencetype__code"),
     ],
 }
 
@@ -144,25 +147,30 @@ VOCABULARY_TABLES = {
 
 
 def _vocabulary_columns(model) -> list[tuple[str, str, str, str]]:
-    columns = [("code", "TEXT PRIMARY KEY", "Stable code, used by the other tables.", "code")]
+    columns = [("code", "TEXT PRIMARY KEY", _("Stable code, used by the other tables."), "code")]
     columns += [
-        (f"label_{lang}", "TEXT", f"Label in {name}.", f"label_{lang}")
+        (
+            f"label_{lang}",
+            "TEXT",
+            gettext("Label in %(language)s.") % {"language": name},
+            f"label_{lang}",
+        )
         for lang, name in settings.LANGUAGES
     ]
     if model.__name__ == "CommodityType":
         columns += [
-            ("area", "TEXT", "Code in the commodity_areas table.", "area__code"),
-            ("default_unit", "TEXT", "Code in the units table.", "default_unit__code"),
+            ("area", "TEXT", _("Code in the commodity_areas table."), "area__code"),
+            ("default_unit", "TEXT", _("Code in the units table."), "default_unit__code"),
         ]
     if model.__name__ == "Unit":
         columns += [
             (
                 "dimension",
                 "TEXT",
-                "mass (kg), volume (litres), count (pieces) or heads.",
+                _("mass (kg), volume (litres), count (pieces) or heads."),
                 "dimension",
             ),
-            ("factor", "REAL", "How many base units one of this unit is.", "factor"),
+            ("factor", "REAL", _("How many base units one of this unit is."), "factor"),
         ]
     return columns
 
@@ -207,7 +215,12 @@ def table_definitions() -> dict:
 def extract_write(folder: Path) -> tuple[Path, Path, int]:
     """Write cen-extract.sqlite and cen-extract-csv.zip into ``folder``;
     return both paths and the number of cases."""
-    definitions = table_definitions()
+    # One file for every user: its column descriptions in the default language.
+    with translation.override(settings.LANGUAGE_CODE):
+        definitions = {
+            table: [(name, kind, str(description), path) for name, kind, description, path in cols]
+            for table, cols in table_definitions().items()
+        }
     querysets = _querysets()
     sqlite_path = folder / "cen-extract.sqlite"
     database = sqlite3.connect(sqlite_path)

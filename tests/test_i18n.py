@@ -137,3 +137,13 @@ def test_the_catalogs_hold_every_string_marked_in_the_code(tmp_path):
     )
     missing = msgids(copy / po) - msgids(root / po)
     assert not missing, sorted(missing)[:10]
+
+
+def test_the_secretariat_is_named_in_the_users_language_and_members_in_their_own(
+    as_user, wco_staff, secretariat, france
+):
+    wco_staff.language = "fr"
+    wco_staff.save()
+    page = as_user(wco_staff).get(reverse("accounts:administration-list")).content.decode()
+    assert "Secrétariat de l&#x27;OMD" in page and "WCO Secretariat" not in page
+    assert "French Customs" in page

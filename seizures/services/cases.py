@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import AuditAction, Role, User
 from accounts.services import audit_event_create, audit_events_create_many
-from cen_suite.queueing import task_enqueue_on_commit
+from cen_suite.queueing import task_enqueue_recorded
 
 from .. import tasks
 from ..models import (
@@ -381,7 +381,7 @@ def photo_add(
             request=request,
             details={"photo_added": photo.pk},
         )
-        task_enqueue_on_commit(tasks.make_photo_thumbnail, photo.pk)
+        task_enqueue_recorded(tasks.make_photo_thumbnail, photo.pk)
     return photo
 
 

@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from accounts.models import AuditAction, User
 from accounts.services import audit_event_create
-from cen_suite.queueing import task_enqueue
+from cen_suite.queueing import task_enqueue_recorded
 
 from .. import tasks
 from ..models import (
@@ -44,13 +44,12 @@ def extract_build(*, requested_by: User | None = None) -> DatabaseExtract:
     return extract
 
 
-def extract_request(*, user: User, request: HttpRequest | None = None) -> bool:
-    """WCO staff ask for a fresh extract now instead of tonight. False: the task
-    queue is unreachable and nothing was asked (no row records the request, so
-    the sweeper cannot send it later: the page asks to try again)."""
+def extract_request(*, user: User, request: HttpRequest | None = None) -> None:
+    """WCO staff ask for a fresh extract now instead of tonight. The request is
+    recorded: with the task queue unreachable, the sweep sends it once it is back."""
     if not user.is_wco_staff:
         raise PermissionDenied
-    return task_enqueue(tasks.build_extract, user.pk)
+    task_enqueue_recorded(tasks.build_extract, user.pk)
 
 
 def extract_downloaded(*, extract: DatabaseExtract, kind: str, request: HttpRequest) -> None:

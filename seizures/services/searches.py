@@ -9,7 +9,7 @@ from django.utils import timezone
 
 from accounts.models import AuditAction, User
 from accounts.services import audit_event_create
-from cen_suite.queueing import task_enqueue_on_commit
+from cen_suite.queueing import task_enqueue_recorded
 
 from .. import tasks
 from ..models import (
@@ -85,6 +85,6 @@ def watch_notices_send(*, now=None) -> int:
             SavedSearch.objects.filter(pk=watch.pk).update(watched_since=now)
             if total:
                 references = list(matches.values_list("reference", flat=True)[:WATCH_LIST_LIMIT])
-                task_enqueue_on_commit(tasks.send_watch_email, watch.pk, references, total)
+                task_enqueue_recorded(tasks.send_watch_email, watch.pk, references, total)
                 sent += 1
     return sent

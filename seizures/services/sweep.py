@@ -2,12 +2,14 @@
 
 An upload or an export is recorded in PostgreSQL before its task is queued.
 When the broker was unreachable the row is marked ``waiting_for_queue``; when a
-worker was lost, an upload shows no progress. ``queued_work_sweep`` (Celery beat
-every few minutes, and ``manage.py sweep_queued_work``) sends each such row's
-task once more. The tasks are idempotent (they only work on a row in the
-matching state), and each row is taken under a row lock and touched before its
-task is sent, so two sweeps at once, or a sweep and a slow worker, never send
-the same row twice in a sweep interval.
+worker was lost, an upload shows no progress. Work without a row of its own (an
+e-mail, a thumbnail, an extract asked for) left a ``PendingTask`` behind
+(``cen_suite.queueing``). ``queued_work_sweep`` (Celery beat every few minutes,
+and ``manage.py sweep_queued_work``) sends each such task once more. The
+tasks are idempotent (they only work on a row in the matching state), and each
+row is taken under a row lock and touched (or deleted) before its task is
+sent, so two sweeps at once, or a sweep and a slow worker, never send the same
+row twice in a sweep interval.
 """
 
 from datetime import timedelta
@@ -16,7 +18,7 @@ from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
 
-from cen_suite.queueing import task_enqueue_on_commit
+from cen_suite.queueing import pending_tasks_send, task_enqueue_on_commit
 
 from .. import tasks
 from ..models import (
@@ -43,11 +45,18 @@ def _waiting_again(model, pk):
     return lambda: model.objects.filter(pk=pk).update(waiting_for_queue=True)
 
 
-@transaction.atomic
 def queued_work_sweep() -> int:
-    """Send again the task of every upload and export waiting for the queue, and
-    of every upload check whose worker has shown no sign of life for
-    UPLOAD_CHECK_STALLED_AFTER. Returns how many tasks were sent."""
+    """Send again the task of every upload and export waiting for the queue, of
+    every upload check whose worker has shown no sign of life for
+    UPLOAD_CHECK_STALLED_AFTER, of every stalled bulk job and every recorded
+    task the broker never took. Returns how many tasks were sent."""
+    # Each recorded task is sent and forgotten in a transaction of its own: one
+    # that a later failure rolled back would be sent twice.
+    return _rows_sweep() + pending_tasks_send()
+
+
+@transaction.atomic
+def _rows_sweep() -> int:
     now = timezone.now()
     # Only a check is sent again when it stalled: an import is one long
     # transaction without progress marks, redelivered by Celery itself if its

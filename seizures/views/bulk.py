@@ -7,7 +7,7 @@ from django.core.exceptions import PermissionDenied
 from django.http import Http404, QueryDict
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from accounts.decorators import role_required
@@ -20,9 +20,9 @@ from ..services import bulk
 
 
 class BulkActionForm(forms.Form):
-    action = forms.ChoiceField(label=_lazy("Step"), widget=forms.RadioSelect)
+    action = forms.ChoiceField(label=gettext_lazy("Step"), widget=forms.RadioSelect)
     reason = forms.CharField(
-        label=_lazy("Reason for rejection"),
+        label=gettext_lazy("Reason for rejection"),
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
     )

@@ -3,7 +3,7 @@
 from django.db.models import Prefetch
 from django.shortcuts import render
 from django.urls import reverse
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 from .. import services
 from ..forms import (
@@ -17,11 +17,11 @@ from ..search.pagination import bounded_count, keyset_page
 from ..search.query import SORT_FIELDS, case_search
 
 FACET_TITLES = [
-    (_lazy("Commodity"), "commodity_type"),
-    (_lazy("Country of seizure"), "country"),
-    (_lazy("Transport mode"), "transport_mode"),
-    (_lazy("Detection method"), "detection_method"),
-    (_lazy("Year"), "year"),
+    (gettext_lazy("Commodity"), "commodity_type"),
+    (gettext_lazy("Country of seizure"), "country"),
+    (gettext_lazy("Transport mode"), "transport_mode"),
+    (gettext_lazy("Detection method"), "detection_method"),
+    (gettext_lazy("Year"), "year"),
 ]
 
 

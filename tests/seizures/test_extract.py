@@ -100,3 +100,28 @@ def test_an_unknown_file_kind_is_not_found(as_user, analyst, validated):
     response = as_user(analyst).get(reverse("seizures:extract-download", args=[extract.pk, "db"]))
     assert response.status_code == 404
     assert not AuditEvent.objects.filter(action=AuditAction.EXTRACT_DOWNLOADED).exists()
+
+
+def test_the_extract_page_describes_the_tables_in_the_users_language(as_user, analyst):
+    analyst.language = "fr"
+    analyst.save()
+    page = as_user(analyst).get(reverse("seizures:extract")).content.decode()
+    assert "Numéro de vol." in page and "Libellé (Arabe)." in page
+
+
+def test_the_extract_file_describes_its_columns_in_english_whatever_the_language(
+    tmp_path, validated
+):
+    from django.utils import translation
+
+    with translation.override("ru"):
+        extract = services.extract_build()
+    path = tmp_path / "extract.sqlite"
+    path.write_bytes(extract.sqlite_file.read())
+    descriptions = dict(
+        sqlite3.connect(path).execute(
+            "SELECT column_name, description FROM columns WHERE table_name = 'units'"
+        )
+    )
+    assert descriptions["code"] == "Stable code, used by the other tables."
+    assert descriptions["label_ar"] == "Label in Arabic."

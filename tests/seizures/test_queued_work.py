@@ -1,6 +1,7 @@
 """With the broker down, work is recorded as queued, the page says so, and the
 sweep sends it exactly once when the broker is back."""
 
+import datetime
 import logging
 import shutil
 import socket
@@ -11,11 +12,14 @@ from unittest import mock
 
 import pytest
 import redis
+import time_machine
 from celery import current_app
+from django.core import mail
 from django.core.management import call_command
 from django.urls import reverse
 from django.utils import timezone
 
+from accounts.models import PendingTask
 from seizures import tasks
 from seizures.models import Export, ExportStatus, Upload, UploadStatus
 from seizures.services import queued_work_sweep
@@ -241,15 +245,98 @@ def test_a_real_redis_stopped_then_started_again_gets_the_queued_upload_once(
     assert not Upload.objects.get().waiting_for_queue
 
 
-def test_an_extract_asked_for_with_the_broker_down_says_to_try_again(
-    as_user, wco_staff, broker_down
+def test_an_extract_asked_for_with_the_broker_down_is_built_by_the_sweep(
+    as_user, wco_staff, broker_down, django_capture_on_commit_callbacks
 ):
     from seizures.models import DatabaseExtract
 
-    response = as_user(wco_staff).post(reverse("seizures:extract"), follow=True)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = as_user(wco_staff).post(reverse("seizures:extract"), follow=True)
     assert response.status_code == 200
-    assert "The task queue is unavailable" in response.content.decode()
+    assert "A new extract is being built" in response.content.decode()
     assert not DatabaseExtract.objects.exists()
+    assert PendingTask.objects.get().task == tasks.build_extract.name
+    broker_back()
+    assert queued_work_sweep() == 1
+    assert queued_work_sweep() == 0
+    assert DatabaseExtract.objects.get().requested_by == wco_staff
+    assert not PendingTask.objects.exists()
+
+
+def test_a_password_reset_asked_for_with_the_broker_down_is_e_mailed_once_it_is_back(
+    client, officer, broker_down, django_capture_on_commit_callbacks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(reverse("accounts:password-reset"), {"email": officer.email})
+    assert response.status_code == 302
+    assert mail.outbox == [] and PendingTask.objects.count() == 1
+    with django_capture_on_commit_callbacks(execute=True):
+        assert queued_work_sweep() == 0  # still down: the e-mail still waits
+    assert PendingTask.objects.count() == 1
+    broker_back()
+    assert queued_work_sweep() == 1
+    assert queued_work_sweep() == 0
+    assert [message.to for message in mail.outbox] == [[officer.email]]
+    assert "/password-reset/" in mail.outbox[0].body
+
+
+def test_a_watch_run_with_the_broker_down_e_mails_its_new_cases_once_it_is_back(
+    analyst, officer, national_admin, record, broker_down, django_capture_on_commit_callbacks
+):
+    from seizures import services
+
+    start = timezone.now()
+    with time_machine.travel(start, tick=False) as traveller:
+        services.saved_search_save(user=analyst, name="Bananas", query="q=banana", is_watch=True)
+        traveller.shift(timedelta(hours=1))
+        case = record(officer, date=datetime.date(2026, 1, 5), narrative="banana boxes")
+        services.case_validate(user=national_admin, case=case)
+        traveller.shift(timedelta(days=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.watch_notices_send() == 1
+        assert mail.outbox == []
+        traveller.shift(timedelta(days=1))
+        with django_capture_on_commit_callbacks(execute=True):
+            assert services.watch_notices_send() == 0  # the case is not counted twice
+        broker_back()
+        assert queued_work_sweep() == 1
+        assert queued_work_sweep() == 0
+    assert len(mail.outbox) == 1 and case.reference in mail.outbox[0].body
+
+
+def test_a_photo_added_with_the_broker_down_gets_its_thumbnail_from_the_sweep(
+    officer, make_case, broker_down, django_capture_on_commit_callbacks
+):
+    from seizures import services
+    from seizures.photos import photo_sanitise
+
+    from .conftest import jpeg_bytes, upload
+
+    case = make_case(officer)
+    image = photo_sanitise(upload(jpeg_bytes(size=(640, 480))))
+    with django_capture_on_commit_callbacks(execute=True):
+        photo = services.photo_add(user=officer, case=case, clean_image=image, kind="seizure")
+    photo.refresh_from_db()
+    assert not photo.thumbnail
+    broker_back()
+    assert queued_work_sweep() == 1
+    photo.refresh_from_db()
+    assert photo.thumbnail and not PendingTask.objects.exists()
+
+
+def test_a_recorded_task_is_sent_once_whoever_sends_it_first(
+    officer, django_capture_on_commit_callbacks
+):
+    from cen_suite.queueing import pending_task_send, task_enqueue_recorded
+
+    with mock.patch.object(tasks.build_extract, "apply_async") as send:
+        with django_capture_on_commit_callbacks(execute=False) as callbacks:
+            task_enqueue_recorded(tasks.build_extract, officer.pk)
+        assert queued_work_sweep() == 1  # the sweep got there before the commit hook
+        for callback in callbacks:
+            callback()
+        assert pending_task_send(pk=0)  # nothing left to send is no failure
+    assert send.call_count == 1
 
 
 def test_a_task_not_queued_is_logged_without_the_case_references_it_carries(broker_down, caplog):
