@@ -12,6 +12,7 @@ from playwright.sync_api import expect
 
 from accounts.models import Administration, Role
 from seizures.models import Case, CaseStatus, MappingProfile
+from seizures.services import bulk
 
 from ..factories import TOTPDeviceFactory, UserFactory
 from .test_case_journey import log_in
@@ -80,7 +81,9 @@ def _register() -> bytes:
     return out.getvalue()
 
 
-def test_national_admin_maps_their_own_file_imports_it_and_validates_the_new_cases(page, tmp_path):
+def test_national_admin_maps_their_own_file_imports_it_and_validates_the_new_cases(
+    page, tmp_path, monkeypatch
+):
     spain = Administration.objects.create(name="Agencia Tributaria", country="ES", region="EUR")
     admin = UserFactory(administration=spain, role=Role.NATIONAL_ADMIN, full_name="Lucía")
     TOTPDeviceFactory(user=admin)
@@ -150,10 +153,21 @@ def test_national_admin_maps_their_own_file_imports_it_and_validates_the_new_cas
     expect(page.get_by_test_id("bulk-changes")).to_contain_text(
         "Validate: 3 cases will be validated"
     )
+    # Held back from the eager queue, to watch the page follow the job as a worker runs it.
+    queued = []
+    monkeypatch.setattr(
+        bulk, "task_enqueue_on_commit", lambda task, *args, **kw: queued.append((task, args))
+    )
     page.get_by_label("Validate").check()
     page.get_by_role("button", name="Start").click()
     expect(page.get_by_role("heading", name="Validate: 3 cases")).to_be_visible()
-    expect(page.locator("#bulk-progress")).to_have_attribute("data-status", "done")
+    progress = page.locator("#bulk-progress")
+    expect(progress).to_have_attribute("data-status", "queued")
+    expect(progress).to_contain_text("Queued: the job starts as soon as a worker is free.")
+    assert Case.objects.filter(status=CaseStatus.VALIDATED).count() == 0
+    [(task, args)] = queued
+    task.apply(args=args)
+    expect(progress).to_have_attribute("data-status", "done")
     expect(page.get_by_test_id("bulk-done")).to_have_text("3 cases changed.")
 
     cases = {
