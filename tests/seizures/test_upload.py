@@ -420,6 +420,56 @@ def test_submitted_cases_are_left_as_they_are(national_admin, django_capture_on_
     assert second.summary["cases_locked"] == 1 and second.summary["cases_existing"] == 1
 
 
+def _locked(user, capture, *, validate: bool):
+    """Two cases imported, then submitted (and validated with ``validate``)."""
+    first = upload_file(user, filled_template(case_rows(2)), capture)
+    confirm(first, user, capture)
+    for case in Case.objects.filter(national_reference__in=["FR-0", "FR-1"]):
+        case = services.case_submit(user=user, case=case)
+        if validate:
+            services.case_validate(user=user, case=case)
+
+
+def test_a_file_whose_cases_are_all_validated_ends_with_nothing_to_import(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    _locked(national_admin, django_capture_on_commit_callbacks, validate=True)
+    again = upload_file(
+        national_admin, filled_template(case_rows(2)), django_capture_on_commit_callbacks
+    )
+    assert again.status == UploadStatus.DONE and again.finished_at is not None
+    assert again.message == "Nothing to import: every case in this file is already validated."
+    assert again.result == {"created": [], "updated": []} and not again.validated
+    assert not service.upload_can_confirm(again)
+    page = as_user(national_admin).get(again.get_absolute_url()).content.decode()
+    assert "Nothing to import: every case in this file is already validated." in page
+    assert 'data-testid="upload-confirm"' not in page and "0 cases created" not in page
+
+
+def test_a_file_of_submitted_cases_says_they_are_submitted_or_validated(
+    national_admin, django_capture_on_commit_callbacks
+):
+    _locked(national_admin, django_capture_on_commit_callbacks, validate=False)
+    again = upload_file(
+        national_admin, filled_template(case_rows(2)), django_capture_on_commit_callbacks
+    )
+    assert again.status == UploadStatus.DONE
+    assert again.message == (
+        "Nothing to import: every case in this file is already submitted or validated."
+    )
+
+
+def test_a_file_with_one_case_still_to_import_awaits_confirmation(
+    national_admin, django_capture_on_commit_callbacks
+):
+    _locked(national_admin, django_capture_on_commit_callbacks, validate=True)
+    again = upload_file(
+        national_admin, filled_template(case_rows(3)), django_capture_on_commit_callbacks
+    )
+    assert again.status == UploadStatus.AWAITING and again.message == ""
+    assert again.summary["cases_locked"] == 2 and again.summary["cases_new"] == 1
+
+
 def test_the_same_file_uploaded_twice_is_recognised(
     as_user, national_admin, django_capture_on_commit_callbacks
 ):
