@@ -11,8 +11,15 @@ from functools import cache
 
 from django import forms
 from django.forms import BaseInlineFormSet, inlineformset_factory
-from django.forms.formsets import ManagementForm
+from django.forms.formsets import (
+    INITIAL_FORM_COUNT,
+    MAX_NUM_FORM_COUNT,
+    MIN_NUM_FORM_COUNT,
+    TOTAL_FORM_COUNT,
+    ManagementForm,
+)
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
@@ -35,6 +42,7 @@ from .models import (
 from .photos import photo_sanitise
 from .validators import (
     currency_choices,
+    current_currency_codes,
     has_null_character,
     normalise_hs_code,
     null_character_message,
@@ -59,6 +67,8 @@ class ValidationBatch:
     # The references whose owners were looked up, and the pk of each owner found.
     references: frozenset[str] = frozenset()
     owners: dict[str, int] = field(default_factory=dict)
+    # The outcomes of case parts validated once (see validation.REPEATED_PARTS).
+    parts: dict = field(default_factory=dict)
 
     def reference_owner(self, administration, reference: str):
         """(True, pk or None) when the batch knows who uses ``reference``;
@@ -69,6 +79,10 @@ class ValidationBatch:
 
 
 _batch: ContextVar[ValidationBatch | None] = ContextVar("validation_batch", default=None)
+
+
+def validation_batch_current() -> ValidationBatch | None:
+    return _batch.get()
 
 
 @contextmanager
@@ -130,9 +144,16 @@ class NullCharacterMixin:
     Django's own message does not, and a choice field would only say that the
     value is not in its list."""
 
+    def has_changed(self):
+        # Whether any field changed: Django compares them all to tell, the first
+        # changed one will do (a formset asks it of each of its forms).
+        if "changed_data" in self.__dict__:
+            return bool(self.changed_data)
+        return any(bound._has_changed() for _name, bound in self._bound_items())
+
     def full_clean(self):
         super().full_clean()
-        if not self.is_bound:
+        if not self.is_bound or getattr(self.data, "null_free", False):
             return
         for name, bound in self.fields.items():
             raw = bound.widget.value_from_datadict(self.data, self.files, self.add_prefix(name))
@@ -140,6 +161,26 @@ class NullCharacterMixin:
                 message = null_character_message(bound.label or name)
                 self._errors[name] = self.error_class([message], renderer=self.renderer)
                 self.cleaned_data.pop(name, None)
+
+
+_CHECKED_BY_THE_FORM = {}
+
+
+def _checked_by_the_form(form, names: tuple) -> frozenset[str]:
+    """The country and single-choice fields of a form (the same for every form of
+    its class with the same fields, a formset's added ones included)."""
+    key = (type(form), names)
+    if key not in _CHECKED_BY_THE_FORM:
+        _CHECKED_BY_THE_FORM[key] = frozenset(
+            name
+            for name, choice in form.fields.items()
+            if name in ("country", "nationality")
+            or (
+                isinstance(choice, forms.ModelChoiceField)
+                and not isinstance(choice, forms.ModelMultipleChoiceField)
+            )
+        )
+    return _CHECKED_BY_THE_FORM[key]
 
 
 class VocabularyFormMixin(NullCharacterMixin):
@@ -151,6 +192,8 @@ class VocabularyFormMixin(NullCharacterMixin):
     A bulk upload binds thousands of these forms."""
 
     def __init__(self, *args, **kwargs):
+        if _batch.get() is not None:
+            kwargs.setdefault("label_suffix", "")  # never shown: spare its translation
         super().__init__(*args, **kwargs)
         for name in ("country", "nationality"):
             choice = self.fields.get(name)
@@ -161,14 +204,8 @@ class VocabularyFormMixin(NullCharacterMixin):
                 choice.valid_value = _country_codes().__contains__
 
     def _get_validation_exclusions(self):
-        exclude = super()._get_validation_exclusions()
-        for name, choice in self.fields.items():
-            if name in ("country", "nationality") or (
-                isinstance(choice, forms.ModelChoiceField)
-                and not isinstance(choice, forms.ModelMultipleChoiceField)
-            ):
-                exclude.add(name)
-        return exclude
+        checked = _checked_by_the_form(self, tuple(self.fields))
+        return super()._get_validation_exclusions() | checked
 
 
 class CaseForm(VocabularyFormMixin, forms.ModelForm):
@@ -282,9 +319,16 @@ class CaseForm(VocabularyFormMixin, forms.ModelForm):
         return reference
 
 
+class CurrencyField(forms.ChoiceField):
+    def valid_value(self, value):
+        # The codes, not the choices: those are named anew in the active language
+        # each time they are listed, for every line of a bulk upload.
+        return str(value) in current_currency_codes()
+
+
 class CommodityLineForm(VocabularyFormMixin, forms.ModelForm):
     # Choices named in the active language when the form is shown (a callable).
-    currency = forms.ChoiceField(
+    currency = CurrencyField(
         label=capfirst(CommodityLine._meta.get_field("currency").verbose_name),
         choices=currency_choices,
         required=False,
@@ -400,7 +444,23 @@ class PhotoForm(forms.ModelForm):
         return upload
 
 
-class OrderedRouteFormSet(BaseInlineFormSet):
+class CaseFormSet(BaseInlineFormSet):
+    """The formsets of a case's parts. Within a validation batch, formsets bound to
+    the same counts share one management form, cleaned once."""
+
+    @cached_property
+    def management_form(self):
+        batch = _batch.get()
+        if batch is None or not self.is_bound:
+            return super().management_form
+        counts = (TOTAL_FORM_COUNT, INITIAL_FORM_COUNT, MIN_NUM_FORM_COUNT, MAX_NUM_FORM_COUNT)
+        key = (ManagementForm, self.prefix, *(self.data.get(self.add_prefix(n)) for n in counts))
+        if key not in batch.entries:
+            batch.entries[key] = super().management_form
+        return batch.entries[key]
+
+
+class OrderedRouteFormSet(CaseFormSet):
     """Route legs in travel order: the departure first, then transits, the
     destination last; at most one departure and one destination."""
 
@@ -415,7 +475,7 @@ class OrderedRouteFormSet(BaseInlineFormSet):
             raise forms.ValidationError(error)
 
 
-class AtLeastOneLineFormSet(BaseInlineFormSet):
+class AtLeastOneLineFormSet(CaseFormSet):
     def clean(self):
         super().clean()
         lines = [f for f in self.forms if f.cleaned_data and not f.cleaned_data.get("DELETE")]
@@ -429,7 +489,9 @@ LineFormSet = inlineformset_factory(
 RouteFormSet = inlineformset_factory(
     Case, RouteLeg, form=RouteLegForm, formset=OrderedRouteFormSet, extra=0
 )
-OffenderFormSet = inlineformset_factory(Case, OffenderProfile, form=OffenderForm, extra=0)
+OffenderFormSet = inlineformset_factory(
+    Case, OffenderProfile, form=OffenderForm, formset=CaseFormSet, extra=0
+)
 PhotoFormSet = inlineformset_factory(Case, Photo, form=PhotoForm, extra=0)
 
 

@@ -18,8 +18,10 @@ from .forms import (
     OffenderFormSet,
     PhotoFormSet,
     RouteFormSet,
+    validation_batch_current,
 )
 from .models import Case, Photo
+from .validators import has_null_character
 
 
 @dataclass
@@ -34,15 +36,62 @@ class CaseData:
 
 
 PREFIXES = {"lines": "lines", "route": "route", "offenders": "offenders", "photos": "photos"}
+PARTS = ("lines", "route", "offenders")
+# Parts that many cases of a batch share word for word (the same route from the
+# same country, the same courier profile, none at all): within a validation
+# batch each different one is validated once, and its formset is not even bound
+# again. A part's outcome depends on its own data and on which case it belongs
+# to (none yet, for a new case), nothing else.
+REPEATED_PARTS = ("route", "offenders")
+
+
+@dataclass(frozen=True)
+class FormSetOutcome:
+    """What ``CaseForms`` reads of a validated formset."""
+
+    valid: bool
+    errors: dict
+    rows: list[dict]
+
+    @classmethod
+    def of(cls, formset) -> "FormSetOutcome":
+        valid = formset.is_valid()
+        errors = {}
+        if formset.non_form_errors():
+            errors[formset.prefix] = list(formset.non_form_errors())
+        for form in formset.forms:
+            for name, messages in form.errors.items():
+                errors[f"{form.prefix}-{name}"] = list(messages)
+        rows = [
+            {k: v for k, v in form.cleaned_data.items() if k not in ("DELETE", "id", "case")}
+            for form in formset.forms
+            if valid and form.cleaned_data and not form.cleaned_data.get("DELETE")
+        ]
+        return cls(valid=valid, errors=errors, rows=rows)
+
+
+def _part_key(name: str, data: "PayloadFormData", instance: Case) -> tuple:
+    start = f"{PREFIXES[name]}-"
+    values = (
+        (key, value if isinstance(value, str) else tuple(value))
+        for key, value in data.items()
+        if key.startswith(start)
+    )
+    return (name, instance.pk, tuple(sorted(values)))
 
 
 @dataclass
 class CaseForms:
     case: CaseForm
     lines: LineFormSet
-    route: RouteFormSet
-    offenders: OffenderFormSet
+    # None when a validation batch already knew the part's outcome.
+    route: RouteFormSet | None
+    offenders: OffenderFormSet | None
     photos: PhotoFormSet | None = None
+    # The formsets' outcomes by part, once ``is_valid`` has run; within a
+    # validation batch, ``keys`` are the parts' keys in the batch's outcomes.
+    outcomes: dict[str, FormSetOutcome] = field(default_factory=dict)
+    keys: dict[str, tuple] = field(default_factory=dict)
 
     @classmethod
     def bind(
@@ -55,11 +104,24 @@ class CaseForms:
         with_photos: bool = True,
     ) -> "CaseForms":
         instance = instance or Case(administration=administration)
+        batch = validation_batch_current()
+        keys, known = {}, {}
+        if batch is not None and isinstance(data, PayloadFormData):
+            for name in REPEATED_PARTS:
+                keys[name] = _part_key(name, data, instance)
+                if keys[name] in batch.parts:
+                    known[name] = batch.parts[keys[name]]
+
+        def formset(name, formset_class):
+            if name in known:
+                return None
+            return formset_class(data, instance=instance, prefix=PREFIXES[name])
+
         return cls(
             case=CaseForm(data, instance=instance, administration=administration),
-            lines=LineFormSet(data, instance=instance, prefix=PREFIXES["lines"]),
-            route=RouteFormSet(data, instance=instance, prefix=PREFIXES["route"]),
-            offenders=OffenderFormSet(data, instance=instance, prefix=PREFIXES["offenders"]),
+            lines=formset("lines", LineFormSet),
+            route=formset("route", RouteFormSet),
+            offenders=formset("offenders", OffenderFormSet),
             photos=(
                 PhotoFormSet(
                     data,
@@ -71,6 +133,8 @@ class CaseForms:
                 if with_photos
                 else None
             ),
+            outcomes=known,
+            keys=keys,
         )
 
     def all(self) -> list:
@@ -82,27 +146,32 @@ class CaseForms:
 
     def is_valid(self) -> bool:
         # Validate every part (no short-circuit), so that every error shows at once.
-        results = [form.is_valid() for form in self.all()]
-        return all(results)
+        valid = self.case.is_valid()
+        for name in PARTS:
+            valid = self._outcome(name).valid and valid
+        if self.photos is not None:
+            valid = self.photos.is_valid() and valid
+        return valid
+
+    def _outcome(self, name: str) -> FormSetOutcome:
+        if name not in self.outcomes:
+            self.outcomes[name] = FormSetOutcome.of(getattr(self, name))
+            if name in self.keys:
+                validation_batch_current().parts[self.keys[name]] = self.outcomes[name]
+        return self.outcomes[name]
 
     def errors(self) -> dict:
         """Errors as {"field": [...], "lines-0-quantity": [...], "__all__": [...]}."""
         errors = {name: list(messages) for name, messages in self.case.errors.items()}
-        for formset in self.all()[1:]:
-            if formset.non_form_errors():
-                errors.setdefault(f"{formset.prefix}", []).extend(formset.non_form_errors())
-            for form in formset.forms:
-                for name, messages in form.errors.items():
-                    errors[f"{form.prefix}-{name}"] = list(messages)
+        for name in PARTS:
+            errors.update(self._outcome(name).errors)
+        if self.photos is not None:
+            errors.update(FormSetOutcome.of(self.photos).errors)
         return errors
 
     def data(self) -> CaseData:
-        def rows(formset):
-            return [
-                {k: v for k, v in form.cleaned_data.items() if k not in ("DELETE", "id", "case")}
-                for form in formset.forms
-                if form.cleaned_data and not form.cleaned_data.get("DELETE")
-            ]
+        def rows(name):
+            return [dict(row) for row in self._outcome(name).rows]
 
         photos = []
         if self.photos is not None:
@@ -117,9 +186,9 @@ class CaseForms:
                     )
         return CaseData(
             fields=dict(self.case.cleaned_data),
-            lines=rows(self.lines),
-            legs=rows(self.route),
-            offenders=rows(self.offenders),
+            lines=rows("lines"),
+            legs=rows("route"),
+            offenders=rows("offenders"),
             photos=photos,
         )
 
@@ -144,18 +213,31 @@ def payload_to_form_data(payload: dict) -> dict:
     return data
 
 
+class PayloadFormData(dict):
+    """A payload in the POST layout, as the forms read it: a plain dict whose
+    multiple choices are lists (``getlist`` as on a QueryDict, which costs far
+    more per lookup: the forms of one case look up a few hundred values).
+    ``null_free`` says once for all its forms that no value holds a NUL byte."""
+
+    def __init__(self, data: dict):
+        super().__init__(
+            (key, [str(item) for item in value] if isinstance(value, list | tuple) else str(value))
+            for key, value in data.items()
+        )
+        self.null_free = not any(has_null_character(value) for value in self.values())
+
+    def getlist(self, key, default=None):
+        value = self.get(key)
+        if value is None:
+            return [] if default is None else default
+        return list(value) if isinstance(value, list) else [value]
+
+
 def case_validate(
     *, payload: dict, administration: Administration, instance: Case | None = None
 ) -> tuple[CaseData | None, dict]:
     """Validate a case given as plain data. Returns (data, {}) or (None, errors)."""
-    from django.http import QueryDict
-
-    form_data = QueryDict(mutable=True)
-    for key, value in payload_to_form_data(payload).items():
-        if isinstance(value, list | tuple):
-            form_data.setlist(key, [str(item) for item in value])
-        else:
-            form_data[key] = str(value)
+    form_data = PayloadFormData(payload_to_form_data(payload))
     case_forms = CaseForms.bind(
         data=form_data, instance=instance, administration=administration, with_photos=False
     )

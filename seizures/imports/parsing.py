@@ -323,11 +323,14 @@ def _cell_for(group: CaseRows, key: str) -> Cell:
 
 
 def existing_cases(*, administration, references: list[str]) -> dict[str, Case]:
+    """The cases of ``administration`` with these national references, with
+    what the case form reads of them (its many-to-many choices: two queries per
+    case otherwise, when a file is uploaded again)."""
     found = {}
     for start in range(0, len(references), 1000):
         for case in Case.objects.filter(
             administration=administration, national_reference__in=references[start : start + 1000]
-        ):
+        ).prefetch_related("concealment_methods", "offence_types"):
             found[case.national_reference] = case
     return found
 

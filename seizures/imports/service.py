@@ -28,6 +28,7 @@ from .. import tasks
 from ..models import (
     UPLOAD_MAX_ATTEMPTS,
     CaseSource,
+    CaseStatus,
     MappingProfile,
     Upload,
     UploadExisting,
@@ -272,14 +273,26 @@ def upload_check(*, upload: Upload) -> Upload:
                 upload.error_file.save(
                     _("%(name)s-errors.xlsx") % {"name": stem}, ContentFile(content), save=False
                 )
+            elif not (groups := [g for g in parsed.cases.values() if g.data is not None]):
+                # Every case of the file is locked: there is nothing to confirm.
+                upload.status, upload.message = UploadStatus.DONE, _nothing_to_import(parsed)
+                upload.result = {"created": [], "updated": []}
+                upload.finished_at = upload.checked_at
             else:
                 upload.status = UploadStatus.AWAITING
-                groups = [group for group in parsed.cases.values() if group.data is not None]
                 upload.validated.save(
                     "validated.json.gz", ContentFile(snapshot.dump(groups)), save=False
                 )
             upload.save()
     return upload
+
+
+def _nothing_to_import(parsed: Parsed) -> str:
+    """Why a file without errors has nothing to import: each of its cases is known
+    and submitted or validated, so the import would leave them all as they are."""
+    if all(group.existing.status == CaseStatus.VALIDATED for group in parsed.cases.values()):
+        return _("Nothing to import: every case in this file is already validated.")
+    return _("Nothing to import: every case in this file is already submitted or validated.")
 
 
 def _import_abandoned(upload: Upload) -> bool:

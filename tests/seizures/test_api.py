@@ -180,6 +180,39 @@ def test_a_spreadsheet_is_uploaded_polled_and_confirmed(api, django_capture_on_c
     assert Case.objects.get().source == CaseSource.API
 
 
+def test_an_upload_of_validated_cases_ends_with_nothing_to_import(
+    api, national_admin, django_capture_on_commit_callbacks
+):
+    from seizures import services
+
+    def upload():
+        with django_capture_on_commit_callbacks(execute=True):
+            response = api.post(
+                reverse("api:upload-create"), {"file": as_file(filled_template([CASE_ROW]))}
+            )
+        return api.get(reverse("api:upload-detail", args=[response.json()["id"]])).json()
+
+    first = upload()
+    with django_capture_on_commit_callbacks(execute=True):
+        api.post(
+            reverse("api:upload-confirm", args=[first["id"]]),
+            json.dumps({"existing": "update"}),
+            content_type="application/json",
+        )
+    case = services.case_submit(user=national_admin, case=Case.objects.get())
+    services.case_validate(user=national_admin, case=case)
+    state = upload()
+    assert state["status"] == UploadStatus.DONE and state["summary"]["cases_locked"] == 1
+    assert state["message"] == "Nothing to import: every case in this file is already validated."
+    assert state["result"] == {"created": [], "updated": []}
+    confirm = api.post(
+        reverse("api:upload-confirm", args=[state["id"]]),
+        json.dumps({"existing": "update"}),
+        content_type="application/json",
+    )
+    assert confirm.status_code == 409
+
+
 def test_another_administrations_upload_is_404(
     api, make_user, kenya, django_capture_on_commit_callbacks
 ):

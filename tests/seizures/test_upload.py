@@ -413,6 +413,56 @@ def test_submitted_cases_are_left_as_they_are(national_admin, django_capture_on_
     assert second.summary["cases_locked"] == 1 and second.summary["cases_existing"] == 1
 
 
+def _locked(user, capture, *, validate: bool):
+    """Two cases imported, then submitted (and validated with ``validate``)."""
+    first = upload_file(user, filled_template(case_rows(2)), capture)
+    confirm(first, user, capture)
+    for case in Case.objects.filter(national_reference__in=["FR-0", "FR-1"]):
+        case = services.case_submit(user=user, case=case)
+        if validate:
+            services.case_validate(user=user, case=case)
+
+
+def test_a_file_whose_cases_are_all_validated_ends_with_nothing_to_import(
+    as_user, national_admin, django_capture_on_commit_callbacks
+):
+    _locked(national_admin, django_capture_on_commit_callbacks, validate=True)
+    again = upload_file(
+        national_admin, filled_template(case_rows(2)), django_capture_on_commit_callbacks
+    )
+    assert again.status == UploadStatus.DONE and again.finished_at is not None
+    assert again.message == "Nothing to import: every case in this file is already validated."
+    assert again.result == {"created": [], "updated": []} and not again.validated
+    assert not service.upload_can_confirm(again)
+    page = as_user(national_admin).get(again.get_absolute_url()).content.decode()
+    assert "Nothing to import: every case in this file is already validated." in page
+    assert 'data-testid="upload-confirm"' not in page and "0 cases created" not in page
+
+
+def test_a_file_of_submitted_cases_says_they_are_submitted_or_validated(
+    national_admin, django_capture_on_commit_callbacks
+):
+    _locked(national_admin, django_capture_on_commit_callbacks, validate=False)
+    again = upload_file(
+        national_admin, filled_template(case_rows(2)), django_capture_on_commit_callbacks
+    )
+    assert again.status == UploadStatus.DONE
+    assert again.message == (
+        "Nothing to import: every case in this file is already submitted or validated."
+    )
+
+
+def test_a_file_with_one_case_still_to_import_awaits_confirmation(
+    national_admin, django_capture_on_commit_callbacks
+):
+    _locked(national_admin, django_capture_on_commit_callbacks, validate=True)
+    again = upload_file(
+        national_admin, filled_template(case_rows(3)), django_capture_on_commit_callbacks
+    )
+    assert again.status == UploadStatus.AWAITING and again.message == ""
+    assert again.summary["cases_locked"] == 2 and again.summary["cases_new"] == 1
+
+
 def test_the_same_file_uploaded_twice_is_recognised(
     as_user, national_admin, django_capture_on_commit_callbacks
 ):
@@ -753,6 +803,95 @@ def test_a_batch_validates_with_a_fixed_number_of_queries(
 
     with tempfile.TemporaryDirectory() as folder:
         assert queries_for(3, f"{folder}/a.xlsx") == queries_for(12, f"{folder}/b.xlsx")
+
+
+def _register(count):
+    """``count`` cases of two lines, each with a route, concealment methods and an
+    offender profile; and the Offenders sheet's rows."""
+    rows = case_rows(count, 2)
+    for row in rows[::2]:
+        row.update(
+            departure="CO",
+            transit="PA",
+            destination="FR",
+            concealment_methods="IN_LUGGAGE; ON_BODY",
+            offence_types="SMUGGLING",
+            estimated_value="100",
+            currency="EUR",
+        )
+    offenders = [
+        {"national_reference": f"FR-{number}", "role": "courier", "nationality": "CO"}
+        for number in range(count)
+    ]
+    return filled_template(rows, offenders)
+
+
+def test_the_check_of_a_file_makes_as_many_queries_for_200_rows_as_for_10(
+    national_admin, monkeypatch, django_capture_on_commit_callbacks
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    # The progress reports are the one write that comes with more rows: none here.
+    monkeypatch.setattr(service, "PROGRESS_EVERY", 10**6)
+
+    def queries_for(count):
+        # Half the file's cases are known already (drafts, validated again).
+        known = upload_file(
+            national_admin, _register(count // 2), django_capture_on_commit_callbacks
+        )
+        confirm(known, national_admin, django_capture_on_commit_callbacks)
+        with translation.override("en"), django_capture_on_commit_callbacks(execute=False):
+            upload = service.upload_create(user=national_admin, file=as_file(_register(count)))
+        with CaptureQueriesContext(connection) as captured:
+            service.upload_check(upload=upload)
+        assert upload.status == UploadStatus.AWAITING, upload.errors[:3]
+        assert upload.summary["cases_existing"] == count // 2
+        Case.objects.all().delete()
+        return len(captured.captured_queries)
+
+    assert queries_for(6) == queries_for(100)
+
+
+def test_cases_with_the_same_route_and_profiles_are_validated_as_each_alone(national_admin):
+    from seizures.forms import validation_batch
+
+    administration = national_admin.administration
+    cases = [
+        {
+            "national_reference": f"FR-{number}",
+            "seizure_date": "2026-03-14",
+            "country": "FR",
+            "transport_mode": 1,
+            "detection_method": 1,
+            "lines": [{"commodity_type": 1, "quantity": str(number + 1), "unit": 1}],
+            "route": route,
+            "offenders": [{"role": "courier", "nationality": "CO", "gender": "male"}],
+        }
+        for number, route in enumerate(
+            [
+                [{"kind": "departure", "country": "CO"}, {"kind": "destination", "country": "FR"}],
+                [{"kind": "departure", "country": "CO"}, {"kind": "destination", "country": "FR"}],
+                [{"kind": "destination", "country": "FR"}, {"kind": "departure", "country": "CO"}],
+                [{"kind": "destination", "country": "FR"}, {"kind": "departure", "country": "CO"}],
+            ]
+        )
+    ]
+    alone = [case_validate(payload=case, administration=administration) for case in cases]
+    with validation_batch(administration=administration, references=["FR-0", "FR-1"]):
+        together = [case_validate(payload=case, administration=administration) for case in cases]
+
+    def parts(results):
+        return [
+            (data and (data.lines, data.legs, data.offenders), errors) for data, errors in results
+        ]
+
+    assert parts(together) == parts(alone)
+    (first, _none), (second, _none_too) = together[:2]
+    assert first.legs == second.legs and first.legs[0] is not second.legs[0]
+    assert first.offenders[0] is not second.offenders[0]
+    assert [errors == {} for _data, errors in together] == [True, True, False, False]
+    assert together[2][1] == together[3][1] and "route" in together[3][1]
 
 
 def test_a_batch_refuses_a_reference_another_case_uses_as_the_entry_form_does(national_admin):
