@@ -1,5 +1,11 @@
+import html
+
 from django import forms
+from django.forms.utils import flatatt
 from django.http import QueryDict
+from django.utils.choices import BaseChoiceIterator
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
 from django_countries import countries
 
@@ -15,6 +21,7 @@ from ..models import (
     OffenceType,
     TransportMode,
 )
+from .choices import Choices, search_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -33,6 +40,60 @@ SORTS = [
 ]
 
 
+class QuickSelect(forms.Select):
+    """A select whose options are written in Python. Django draws each option
+    through a template of its own, which for the search form's 1,150 options
+    was most of the search page's time. Flat choices only (no groups)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        options = []
+        for key, label in self.choices:
+            key = str(key)
+            selected = " selected" if key in chosen else ""
+            options.append(
+                f'<option value="{html.escape(key)}"{selected}>{html.escape(str(label))}</option>'
+            )
+        # Every value and label above is escaped.
+        options_html = mark_safe("".join(options))  # noqa: S308
+        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options_html)
+
+
+class ListedChoices(BaseChoiceIterator):
+    """Choices already listed as (value, label) strings (from the cache), which
+    a field or widget takes as they are instead of checking each again."""
+
+    def __init__(self, choices: list[tuple[str, str]]):
+        self.choices = choices
+
+    def __iter__(self):
+        return iter(self.choices)
+
+
+class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
+    pass
+
+
+class FilterBoundField(forms.BoundField):
+    """Bootstrap's class on each widget, and "is-invalid" on one with an error, for
+    the filters' own field template (seizures/_filter_field.html)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        attrs["class"] = f"{css} is-invalid" if self.errors else css
+        return attrs
+
+
 def normalised_query(query: str) -> str:
     """A search's query string re-encoded, without its page token: only
     parameters survive, in a form fit to store or to put in a URL."""
@@ -44,6 +105,8 @@ def normalised_query(query: str) -> str:
 class CaseSearchForm(forms.Form):
     """Every filter of the case search. All of it travels in the URL."""
 
+    bound_field_class = FilterBoundField
+
     q = forms.CharField(label=_("Text"), required=False, max_length=200)
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
@@ -51,23 +114,41 @@ class CaseSearchForm(forms.Form):
         label=_("Reporting administration"),
         queryset=Administration.objects.filter(is_secretariat=False),
         required=False,
+        widget=QuickSelect,
     )
-    country = forms.MultipleChoiceField(label=_("Country of seizure"), required=False)
+    country = forms.MultipleChoiceField(
+        label=_("Country of seizure"), required=False, widget=QuickSelectMultiple
+    )
     region = forms.ChoiceField(
-        label=_("WCO region"), choices=[("", "—"), *Region.choices], required=False
+        label=_("WCO region"),
+        choices=[("", "—"), *Region.choices],
+        required=False,
+        widget=QuickSelect,
     )
-    route_country = forms.ChoiceField(label=_("Country on the route"), required=False)
+    route_country = forms.ChoiceField(
+        label=_("Country on the route"), required=False, widget=QuickSelect
+    )
     route_role = forms.ChoiceField(
-        label=_("Where on the route"), choices=ROUTE_ROLES, required=False
+        label=_("Where on the route"), choices=ROUTE_ROLES, required=False, widget=QuickSelect
     )
     # With both, a route: the case departed from one and was bound for the other.
-    departure = forms.ChoiceField(label=_("Country of departure"), required=False)
-    destination = forms.ChoiceField(label=_("Country of destination"), required=False)
+    departure = forms.ChoiceField(
+        label=_("Country of departure"), required=False, widget=QuickSelect
+    )
+    destination = forms.ChoiceField(
+        label=_("Country of destination"), required=False, widget=QuickSelect
+    )
     area = forms.ModelChoiceField(
-        label=_("Commodity area"), queryset=CommodityArea.objects.all(), required=False
+        label=_("Commodity area"),
+        queryset=CommodityArea.objects.all(),
+        required=False,
+        widget=QuickSelect,
     )
     commodity_type = forms.ModelMultipleChoiceField(
-        label=_("Commodity"), queryset=CommodityType.objects.all(), required=False
+        label=_("Commodity"),
+        queryset=CommodityType.objects.all(),
+        required=False,
+        widget=QuickSelectMultiple,
     )
     hs_prefix = forms.RegexField(
         label=_("HS code starts with"), regex=r"^\d{2,10}$", required=False
@@ -80,34 +161,51 @@ class CaseSearchForm(forms.Form):
     )
     quantity_max = forms.DecimalField(label=_("Quantity to"), required=False, min_value=0)
     transport_mode = forms.ModelMultipleChoiceField(
-        label=_("Transport mode"), queryset=TransportMode.objects.all(), required=False
+        label=_("Transport mode"),
+        queryset=TransportMode.objects.all(),
+        required=False,
+        widget=QuickSelectMultiple,
     )
     detection_method = forms.ModelMultipleChoiceField(
-        label=_("Detection method"), queryset=DetectionMethod.objects.all(), required=False
+        label=_("Detection method"),
+        queryset=DetectionMethod.objects.all(),
+        required=False,
+        widget=QuickSelectMultiple,
     )
     concealment = forms.ModelChoiceField(
-        label=_("Concealment"), queryset=ConcealmentMethod.objects.all(), required=False
+        label=_("Concealment"),
+        queryset=ConcealmentMethod.objects.all(),
+        required=False,
+        widget=QuickSelect,
     )
     offence_type = forms.ModelChoiceField(
-        label=_("Offence"), queryset=OffenceType.objects.all(), required=False
+        label=_("Offence"), queryset=OffenceType.objects.all(), required=False, widget=QuickSelect
     )
     location_type = forms.ModelChoiceField(
-        label=_("Location type"), queryset=LocationType.objects.all(), required=False
+        label=_("Location type"),
+        queryset=LocationType.objects.all(),
+        required=False,
+        widget=QuickSelect,
     )
     status = forms.ChoiceField(
+        widget=QuickSelect,
         label=_("Status"),
         choices=[("", _("Submitted or validated")), *CaseStatus.choices],
         required=False,
     )
     has_photos = forms.BooleanField(label=_("With photos only"), required=False)
-    sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False, widget=QuickSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        country_choices = list(countries)
-        self.fields["country"].choices = country_choices
+        choices = search_choices(_option_lists)
+        self.fields["country"].choices = ListedChoices(choices["country"])
+        on_route = ListedChoices([("", "—"), *choices["country"]])
         for name in ("route_country", "departure", "destination"):
-            self.fields[name].choices = [("", "—"), *country_choices]
+            self.fields[name].choices = on_route
+        for name in VOCABULARY_FILTERS:
+            # Only what is drawn: the field still checks a choice against its queryset.
+            self.fields[name].widget.choices = ListedChoices(choices[name])
 
     def clean(self):
         data = super().clean()
@@ -117,6 +215,27 @@ class CaseSearchForm(forms.Form):
         if low is not None and high is not None and low > high:
             self.add_error("quantity_max", _("The upper quantity is below the lower one."))
         return data
+
+
+VOCABULARY_FILTERS = (
+    "area",
+    "commodity_type",
+    "transport_mode",
+    "detection_method",
+    "concealment",
+    "offence_type",
+    "location_type",
+)
+
+
+def _option_lists() -> Choices:
+    """The countries and the vocabularies' (value, label) in the active language,
+    as the fields would list them (seizures/search/choices.py caches them)."""
+    lists = {"country": [(code, str(name)) for code, name in countries]}
+    for name in VOCABULARY_FILTERS:
+        field = CaseSearchForm.base_fields[name]
+        lists[name] = [(str(value), str(label)) for value, label in field.choices]
+    return lists
 
 
 def filter_is_set(value) -> bool:
