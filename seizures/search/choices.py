@@ -18,8 +18,19 @@ import uuid
 
 from django.core.cache import cache
 from django.utils.translation import get_language
+from django_countries import countries
 
 from cen_suite.cache import CACHE_ERRORS
+
+from ..models import (
+    CommodityArea,
+    CommodityType,
+    ConcealmentMethod,
+    DetectionMethod,
+    LocationType,
+    OffenceType,
+    TransportMode,
+)
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +39,17 @@ CHOICES_KEY = "seizures:search-choices:{language}"
 # A safety net for a change made outside the services (a data migration, a shell):
 # the lists are rebuilt at least this often.
 CHOICES_TIMEOUT = 3600
+
+# The search filters that list a vocabulary, and its model.
+VOCABULARY_FILTERS = {
+    "area": CommodityArea,
+    "commodity_type": CommodityType,
+    "transport_mode": TransportMode,
+    "detection_method": DetectionMethod,
+    "concealment": ConcealmentMethod,
+    "offence_type": OffenceType,
+    "location_type": LocationType,
+}
 
 Choices = dict[str, list[tuple[str, str]]]
 
@@ -41,10 +63,19 @@ def vocabulary_version_bump() -> None:
         logger.warning("Search options not refreshed, the cache is unreachable: %s", error)
 
 
-def search_choices(build) -> Choices:
+def _option_lists() -> Choices:
+    """(value, label) of every country and of every filter's vocabulary entries,
+    in the active language and in the order the form lists them."""
+    lists = {"country": [(code, str(name)) for code, name in countries]}
+    for name, model in VOCABULARY_FILTERS.items():
+        lists[name] = [(str(entry.pk), str(entry)) for entry in model.objects.all()]
+    return lists
+
+
+def search_choices() -> Choices:
     """The option lists of the search form in the active language: from the cache
-    when they were built for the current vocabulary version, else from ``build()``
-    (and then cached). With the cache down, built for this page alone."""
+    when they were built for the current vocabulary version, else built (and
+    cached). With the cache down, built for this page alone."""
     key = CHOICES_KEY.format(language=get_language())
     try:
         found = cache.get_many([VERSION_KEY, key])
@@ -55,12 +86,14 @@ def search_choices(build) -> Choices:
             cache.add(VERSION_KEY, uuid.uuid4().hex, timeout=None)
             version = cache.get(VERSION_KEY)
     except CACHE_ERRORS as error:
-        logger.warning("Search options built without the cache, it is unreachable: %s", error)
-        return build()
+        logger.warning(
+            "Search options built for this page alone, the cache is unreachable: %s", error
+        )
+        return _option_lists()
     cached = found.get(key)
     if cached is not None and cached[0] == version:
         return cached[1]
-    choices = build()
+    choices = _option_lists()
     try:
         cache.set(key, (version, choices), timeout=CHOICES_TIMEOUT)
     except CACHE_ERRORS as error:

@@ -18,10 +18,10 @@ from dataclasses import dataclass, field
 from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
-from django_countries import countries
 
-from ..models import CommodityLine, CommodityType, DetectionMethod, TransportMode
+from ..models import CommodityLine
 from ..rawsql import queryset_sql
+from .choices import search_choices
 
 FACET_SIZE = 10
 # About this many cases are read to estimate the facets of a large result.
@@ -121,13 +121,15 @@ def _portable_counts(base: QuerySet) -> dict[str, dict]:
     }
 
 
-def _top(counts: dict, labels: dict, size: int, by_key=False) -> list[tuple[str, str, int]]:
+def _top(
+    counts: dict, labels: dict[str, str], size: int, by_key=False
+) -> list[tuple[str, str, int]]:
     """The ``size`` largest counts (for years, the latest years), labelled."""
     if by_key:
         chosen = sorted(counts.items(), key=lambda item: item[0], reverse=True)[:size]
     else:
         chosen = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:size]
-    return [(str(key), labels.get(key, str(key)), n) for key, n in chosen if key is not None]
+    return [(str(key), labels.get(str(key), str(key)), n) for key, n in chosen if key is not None]
 
 
 def _scaled(counts: dict[str, dict], factor: float) -> dict[str, dict]:
@@ -165,20 +167,12 @@ def case_facets(cases: QuerySet, size: int = FACET_SIZE, *, large: bool = False)
         counts = _postgres_counts(base)
     else:
         counts = _portable_counts(base)
-    types = {t.pk: str(t) for t in CommodityType.objects.filter(pk__in=counts["commodity_type"])}
+    # The labels in the user's language, as the search form lists them (cached).
+    labels = {name: dict(options) for name, options in search_choices().items()}
     return Facets(
         counts={
-            "commodity_type": _top(counts["commodity_type"], types, size),
-            "country": _top(counts["country"], dict(countries), size),
-            "transport_mode": _top(
-                counts["transport_mode"], {m.pk: str(m) for m in TransportMode.objects.all()}, size
-            ),
-            "detection_method": _top(
-                counts["detection_method"],
-                {m.pk: str(m) for m in DetectionMethod.objects.all()},
-                size,
-            ),
-            "year": _top(counts["year"], {}, size, by_key=True),
+            name: _top(counts[name], labels.get(name, {}), size, by_key=name == "year")
+            for name in FACETS
         },
         estimated=bool(sample),
     )

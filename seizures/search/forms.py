@@ -1,13 +1,10 @@
 import html
 
 from django import forms
-from django.forms.utils import flatatt
 from django.http import QueryDict
 from django.utils.choices import BaseChoiceIterator
-from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from accounts.models import Administration, Region
 
@@ -21,7 +18,7 @@ from ..models import (
     OffenceType,
     TransportMode,
 )
-from .choices import Choices, search_choices
+from .choices import VOCABULARY_FILTERS, search_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -50,16 +47,22 @@ class QuickSelect(forms.Select):
         attrs = self.build_attrs(self.attrs, attrs)
         if self.allow_multiple_selected:
             attrs["multiple"] = True
-        options = []
+        # The attributes as Django's attrs.html writes them: in order, True bare.
+        parts = [f'<select name="{html.escape(name)}"']
+        for attribute, setting in attrs.items():
+            if setting is True:
+                parts.append(f" {attribute}")
+            elif setting is not False:
+                parts.append(f' {attribute}="{html.escape(str(setting))}"')
+        parts.append(">")
         for key, label in self.choices:
             key = str(key)
             selected = " selected" if key in chosen else ""
-            options.append(
+            parts.append(
                 f'<option value="{html.escape(key)}"{selected}>{html.escape(str(label))}</option>'
             )
-        # Every value and label above is escaped.
-        options_html = mark_safe("".join(options))  # noqa: S308
-        return format_html('<select name="{}"{}>{}</select>', name, flatatt(attrs), options_html)
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every name, value and label escaped)
 
 
 class ListedChoices(BaseChoiceIterator):
@@ -198,14 +201,16 @@ class CaseSearchForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        choices = search_choices(_option_lists)
+        choices = search_choices()
         self.fields["country"].choices = ListedChoices(choices["country"])
         on_route = ListedChoices([("", "—"), *choices["country"]])
         for name in ("route_country", "departure", "destination"):
             self.fields[name].choices = on_route
         for name in VOCABULARY_FILTERS:
+            field = self.fields[name]
+            empty = [] if field.empty_label is None else [("", field.empty_label)]
             # Only what is drawn: the field still checks a choice against its queryset.
-            self.fields[name].widget.choices = ListedChoices(choices[name])
+            field.widget.choices = ListedChoices([*empty, *choices[name]])
 
     def clean(self):
         data = super().clean()
@@ -215,27 +220,6 @@ class CaseSearchForm(forms.Form):
         if low is not None and high is not None and low > high:
             self.add_error("quantity_max", _("The upper quantity is below the lower one."))
         return data
-
-
-VOCABULARY_FILTERS = (
-    "area",
-    "commodity_type",
-    "transport_mode",
-    "detection_method",
-    "concealment",
-    "offence_type",
-    "location_type",
-)
-
-
-def _option_lists() -> Choices:
-    """The countries and the vocabularies' (value, label) in the active language,
-    as the fields would list them (seizures/search/choices.py caches them)."""
-    lists = {"country": [(code, str(name)) for code, name in countries]}
-    for name in VOCABULARY_FILTERS:
-        field = CaseSearchForm.base_fields[name]
-        lists[name] = [(str(value), str(label)) for value, label in field.choices]
-    return lists
 
 
 def filter_is_set(value) -> bool:
