@@ -11,6 +11,9 @@ database: the search's first page with its rows' lines, legs and photos, the
 bounded count and the facets. Then the filter form alone: as drawn now, and as
 it was drawn before (crispy's templates per field, Django's template per
 option, the vocabularies read for every form). And the pages' weights.
+
+Everything runs in one transaction, rolled back at the end: the session and the
+searches' audit rows leave nothing behind in a shared benchmark database.
 """
 
 import argparse
@@ -23,6 +26,7 @@ from benchkit import logged_in_client  # sets Django up, before the imports belo
 # isort: split
 from django import forms
 from django.conf import settings
+from django.db import transaction
 from django.db.models import Prefetch
 from django.http import QueryDict
 from django.template import Context, Template
@@ -43,18 +47,24 @@ CRISPY_FIELDS = Template(
 )
 
 
-def medians(functions: dict, runs: int) -> dict[str, float]:
-    """Each function's median time in ms, the functions taking turns in every
-    run (after one warm-up call each), so that they share the machine's load."""
-    timings = {name: [] for name in functions}
+def medians(functions: dict, runs: int) -> dict[str, tuple[float, float]]:
+    """Each function's median time in ms, wall clock and this process's CPU (the
+    Python side alone, which the other processes' load barely changes), the
+    functions taking turns in every run after one warm-up call each, so that
+    they share the machine's load."""
+    timings = {name: ([], []) for name in functions}
     for function in functions.values():
         function()
     for _ in range(runs):
         for name, function in functions.items():
-            started = time.perf_counter()
+            wall, cpu = time.perf_counter(), time.process_time()
             function()
-            timings[name].append((time.perf_counter() - started) * 1000)
-    return {name: statistics.median(values) for name, values in timings.items()}
+            timings[name][0].append((time.perf_counter() - wall) * 1000)
+            timings[name][1].append((time.process_time() - cpu) * 1000)
+    return {
+        name: (statistics.median(walls), statistics.median(cpus))
+        for name, (walls, cpus) in timings.items()
+    }
 
 
 def bare_queries(user, query: str) -> None:
@@ -114,11 +124,17 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=7)
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
+    with transaction.atomic():
+        measure(args.runs)
+        transaction.set_rollback(True)
+
+
+def measure(runs: int) -> None:
     analyst = User.objects.filter(role=Role.ANALYST, is_active=True).first()
     client = logged_in_client(analyst)
     cocaine = CommodityType.objects.get(code="COCAINE").pk
     search = reverse("seizures:case-search")
-    print(f"{Case.objects.count():,} cases, median of {args.runs} runs")
+    print(f"{Case.objects.count():,} cases, median of {runs} runs")
     scenarios = {
         "no filter": "",
         "filtered (country + commodity + dates)": (
@@ -132,18 +148,20 @@ def main() -> None:
                 "page": lambda query=query: client.get(f"{search}?{query}"),
                 "bare": lambda query=query: bare_queries(analyst, query),
             },
-            args.runs,
+            runs,
         )
-        page, bare = times["page"], times["bare"]
-        print(f"\nsearch page, {name}: {page:.0f} ms, bare queries {bare:.0f} ms")
-        print(f"  page − bare queries: {page - bare:.0f} ms ({page / bare:.2f} ×)")
+        (page, page_cpu), (bare, bare_cpu) = times["page"], times["bare"]
+        print(f"\nsearch page, {name}: {page:.0f} ms, bare queries {bare:.0f} ms", end="")
+        print(f" ({page / bare:.2f} ×)")
+        print(f"  CPU of this process: page {page_cpu:.0f} ms, bare queries {bare_cpu:.0f} ms")
 
     times = medians(
         {"now": lambda: form_now("country=FR"), "before": lambda: form_before("country=FR")},
-        args.runs,
+        runs,
     )
-    print(f"\nfilter form (More filters), now {times['now']:.1f} ms", end="")
-    print(f", before {times['before']:.1f} ms ({times['before'] / times['now']:.0f} ×)")
+    (now, now_cpu), (before, before_cpu) = times["now"], times["before"]
+    print(f"\nfilter form (More filters): now {now:.1f} ms, before {before:.1f} ms", end="")
+    print(f" ({before / now:.0f} ×); CPU now {now_cpu:.1f} ms, before {before_cpu:.1f} ms")
 
     statistics_page = reverse("seizures:statistics")
     print(f"\nsearch page: {weight(client.get(search).content)}")

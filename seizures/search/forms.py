@@ -80,13 +80,16 @@ class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
     pass
 
 
-class FilterBoundField(forms.BoundField):
+class BootstrapBoundField(forms.BoundField):
     """Bootstrap's class on each widget, and "is-invalid" on one with an error, for
-    the filters' own field template (seizures/_filter_field.html)."""
+    the field template that replaces crispy's on the search page
+    (seizures/_field.html)."""
 
     def build_widget_attrs(self, attrs, widget=None):
         attrs = super().build_widget_attrs(attrs, widget)
         widget = widget or self.field.widget
+        if widget.is_hidden:
+            return attrs
         if isinstance(widget, forms.CheckboxInput):
             css = "form-check-input"
         elif isinstance(widget, forms.Select):
@@ -108,7 +111,7 @@ def normalised_query(query: str) -> str:
 class CaseSearchForm(forms.Form):
     """Every filter of the case search. All of it travels in the URL."""
 
-    bound_field_class = FilterBoundField
+    bound_field_class = BootstrapBoundField
 
     q = forms.CharField(label=_("Text"), required=False, max_length=200)
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE)

@@ -185,6 +185,13 @@ def test_a_filter_in_error_is_marked_for_assistive_technology(as_user, analyst):
         r'<label for="id_has_photos" class="form-check-label">',
         html,
     )
+    # The export and save forms beside the results: a required field is marked.
+    assert (
+        '<label for="id_name" class="form-label requiredField">Name'
+        '<span class="asteriskField">*</span></label>'
+        '<input type="text" name="name" maxlength="100" required class="form-control" id="id_name">'
+    ) in html
+    assert re.search(r'<input type="hidden" name="query" value="[^"]*" id="id_query">', html)
 
 
 @pytest.mark.parametrize(
