@@ -41,6 +41,8 @@ from seizures.search.facets import case_facets
 from seizures.search.forms import CaseSearchForm, QuickSelect
 from seizures.search.pagination import bounded_count, keyset_page
 from seizures.search.query import SORT_FIELDS, case_search
+from seizures.statistics.geography import map_panel
+from seizures.statistics.panels import PanelRequest, statistics_panels
 
 CRISPY_FIELDS = Template(
     "{% load crispy_forms_tags %}{% for field in form %}{{ field|as_crispy_field }}{% endfor %}"
@@ -85,6 +87,12 @@ def bare_queries(user, query: str) -> None:
     )
     _total, more = bounded_count(cases)
     case_facets(cases, large=more)
+
+
+def bare_statistics(user) -> None:
+    """The statistics page's numbers with no filter: every panel and the map."""
+    statistics_panels(PanelRequest(user=user, filters={}, query=QueryDict()))
+    map_panel(user=user, filters={}, query=QueryDict(), role="reporting")
 
 
 def form_now(query: str) -> str:
@@ -164,6 +172,13 @@ def measure(runs: int) -> None:
     print(f" ({before / now:.0f} ×); CPU now {now_cpu:.1f} ms, before {before_cpu:.1f} ms")
 
     statistics_page = reverse("seizures:statistics")
+    times = medians(
+        {"page": lambda: client.get(statistics_page), "bare": lambda: bare_statistics(analyst)},
+        runs,
+    )
+    (page, page_cpu), (bare, bare_cpu) = times["page"], times["bare"]
+    print(f"\nstatistics page, no filter: {page:.0f} ms, its panels' numbers {bare:.0f} ms", end="")
+    print(f" ({page / bare:.2f} ×); CPU page {page_cpu:.0f} ms, numbers {bare_cpu:.0f} ms")
     print(f"\nsearch page: {weight(client.get(search).content)}")
     print(f"statistics page: {weight(client.get(statistics_page).content)}")
     outlines = client.get(static("vendor/natural-earth/world-map.svg"))
