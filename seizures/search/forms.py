@@ -65,6 +65,10 @@ class QuickSelect(forms.Select):
         return mark_safe("".join(parts))  # noqa: S308 (every name, value and label escaped)
 
 
+class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
+    """The same for a multiple choice."""
+
+
 class ListedChoices(BaseChoiceIterator):
     """Choices already listed as (value, label) strings (from the cache), which
     a field or widget takes as they are instead of checking each again."""
@@ -74,10 +78,6 @@ class ListedChoices(BaseChoiceIterator):
 
     def __iter__(self):
         return iter(self.choices)
-
-
-class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
-    pass
 
 
 class BootstrapBoundField(forms.BoundField):
