@@ -7,7 +7,8 @@ database made by `seed_demo --cases N` (which also fills the summaries).
 Server-side times, each the median of --runs after one warm-up call: the map
 panel's numbers and shapes for each view (no filter, then one commodity), the
 annual summary's numbers, the whole annual summary page through Django's test
-client, and the weight of the map's HTML (the inline SVG) on the statistics page.
+client, and the weight of the map's HTML on the statistics page (one <use> of the
+static outline file per country; the file itself is loaded once and cached).
 """
 
 import argparse

@@ -40,6 +40,7 @@ from .models import (
     UploadExisting,
 )
 from .photos import photo_sanitise
+from .search.forms import BootstrapBoundField
 from .validators import (
     currency_choices,
     current_currency_codes,
@@ -600,6 +601,8 @@ def _clean_query(form) -> str:
 
 
 class ExportForm(forms.Form):
+    bound_field_class = BootstrapBoundField  # drawn with seizures/_field.html
+
     query = forms.CharField(required=False, widget=forms.HiddenInput)
     layout = forms.ChoiceField(label=_("Rows"), choices=ExportLayout.choices)
     columns = forms.ChoiceField(label=_("Columns"), choices=ExportColumns.choices)
@@ -609,6 +612,8 @@ class ExportForm(forms.Form):
 
 
 class SavedSearchForm(forms.Form):
+    bound_field_class = BootstrapBoundField  # drawn with seizures/_field.html
+
     query = forms.CharField(required=False, widget=forms.HiddenInput)
     name = forms.CharField(label=_("Name"), max_length=100)
     is_watch = forms.BooleanField(

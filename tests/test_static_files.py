@@ -2,6 +2,7 @@
 vendored file that names a file which is not there stops the build, and without the
 manifest every page is a server error."""
 
+import json
 import re
 from pathlib import Path
 
@@ -39,6 +40,10 @@ def test_collectstatic_with_the_production_storage_finds_every_referenced_file(s
     call_command("collectstatic", interactive=False, verbosity=0)
     manifest = (tmp_path / "staticfiles.json").read_text(encoding="utf-8")
     assert "vendor/chart.js-4.6.1/chart.umd.min.js" in manifest
+    # The statistics map's outlines, under a hashed name the browser may keep.
+    hashed = json.loads(manifest)["paths"]["vendor/natural-earth/world-map.svg"]
+    assert re.fullmatch(r"vendor/natural-earth/world-map\.[0-9a-f]{12}\.svg", hashed)
+    assert (tmp_path / hashed).read_bytes() == (VENDOR / "natural-earth/world-map.svg").read_bytes()
 
 
 def test_every_relative_reference_in_a_vendored_file_names_a_vendored_file():

@@ -3,8 +3,14 @@
 Reads the TopoJSON of Natural Earth's admin-0 countries that the npm package
 ``world-atlas`` ships (ids are ISO 3166-1 numeric codes), projects it with the
 Equal Earth projection, simplifies the shared borders once (so neighbours keep
-meeting), and writes one compact JSON of SVG path strings: per country its
-ISO 3166-1 alpha-2 code, its path and a centroid for the route arcs.
+meeting), and writes two files:
+
+- ``world-map.svg``, the outlines: one ``<path id="FR">`` per country, which the
+  statistics page draws with ``<use href="…world-map.svg#FR">``. It is a static
+  file the browser caches (hashed name), not HTML sent with every page.
+- ``world-map.json``, what the server needs: per country its ISO 3166-1 alpha-2
+  code, a centroid for the route arcs, ``small`` for a country that also gets a
+  dot, ``outline: false`` for one too small to have an outline at all.
 
 Run by hand when the geometry should change, never at run time::
 
@@ -214,16 +220,41 @@ def _polygons(geometry: dict) -> list:
     return []
 
 
+def write(world: dict, output: Path) -> Path:
+    """The built map as ``output`` (the JSON, without the paths) and the SVG of
+    the outlines beside it; returns the SVG's path."""
+    outlines = output.with_suffix(".svg")
+    paths = "".join(
+        f'<path id="{country["code"]}" d="{country["d"]}"/>\n'
+        for country in world["countries"]
+        if country["d"]
+    )
+    outlines.write_text(
+        '<svg xmlns="http://www.w3.org/2000/svg" '
+        f'viewBox="0 0 {world["width"]:g} {world["height"]:g}">\n'
+        f"<!-- {world['source']}; {world['projection']} projection. -->\n"
+        f"{paths}</svg>\n"
+    )
+    countries = []
+    for country in world["countries"]:
+        entry = {key: value for key, value in country.items() if key != "d"}
+        if not country["d"]:
+            entry["outline"] = False
+        countries.append(entry)
+    output.write_text(json.dumps({**world, "countries": countries}, separators=(",", ":")) + "\n")
+    return outlines
+
+
 def main(argv=None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("topojson", type=Path, help="world-atlas countries-50m.json")
-    parser.add_argument("output", type=Path, help="the JSON to write")
+    parser.add_argument("output", type=Path, help="the JSON to write (the SVG goes beside it)")
     arguments = parser.parse_args(argv)
     world = build(json.loads(arguments.topojson.read_text()))
     arguments.output.parent.mkdir(parents=True, exist_ok=True)
-    arguments.output.write_text(json.dumps(world, separators=(",", ":")) + "\n")
-    size = arguments.output.stat().st_size
-    sys.stdout.write(f"{len(world['countries'])} countries, {size} bytes\n")
+    outlines = write(world, arguments.output)
+    sizes = f"{arguments.output.stat().st_size} + {outlines.stat().st_size} bytes"
+    sys.stdout.write(f"{len(world['countries'])} countries, {sizes}\n")
     return 0
 
 

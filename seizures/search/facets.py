@@ -9,24 +9,35 @@ in every other facet. Elsewhere, one grouped query per facet.
 Counting a result of hundreds of thousands of cases takes seconds whatever the
 plan, so a large result (one whose count is already "more than 10,000") is
 counted on a random sample of the table's pages instead, the counts scaled up
-and shown as estimates. The sample is the same from one page view to the next.
+and shown as estimates. The sample is the same from one page view to the next,
+and its counts are kept in the cache for a few minutes (keyed by the exact
+statement), so that the broad searches everyone opens first do not count the
+sample again on every page: an estimate a few minutes old is still an estimate.
 """
 
+import hashlib
+import logging
 import re
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db import connection
 from django.db.models import Count, QuerySet
 from django.db.models.functions import ExtractYear
-from django_countries import countries
 
-from ..models import CommodityLine, CommodityType, DetectionMethod, TransportMode
+from cen_suite.cache import CACHE_ERRORS
+
+from ..models import CommodityLine
 from ..rawsql import queryset_sql
+from .choices import search_choices
+
+logger = logging.getLogger(__name__)
 
 FACET_SIZE = 10
 # About this many cases are read to estimate the facets of a large result.
 SAMPLE_ROWS = 30_000
 SAMPLE_SEED = 7  # the same sample from one page view to the next
+ESTIMATES_TIMEOUT = 600  # seconds a sample's counts are reused
 _CASE_TABLE = re.compile(r'FROM "seizures_case"(?![.\w])')
 FACETS = ("commodity_type", "country", "transport_mode", "detection_method", "year")
 
@@ -59,13 +70,37 @@ def _sample() -> tuple[float, float] | None:
     with connection.cursor() as cursor:
         cursor.execute("SELECT reltuples FROM pg_class WHERE oid = 'seizures_case'::regclass")
         (rows,) = cursor.fetchone()
-        if rows < 2 * SAMPLE_ROWS:
-            return None
-        percent = round(100 * SAMPLE_ROWS / rows, 3)
-        # Pages hold more or fewer rows: scale by the rows actually sampled.
-        cursor.execute(f"SELECT count(*) FROM seizures_case {_tablesample(percent)}")  # noqa: S608
-        (sampled,) = cursor.fetchone()
+    if rows < 2 * SAMPLE_ROWS:
+        return None
+    percent = round(100 * SAMPLE_ROWS / rows, 3)
+    # Pages hold more or fewer rows: scale by the rows actually sampled.
+    sampled = _reused(
+        f"SELECT count(*) FROM seizures_case {_tablesample(percent)}",  # noqa: S608
+        [],
+        lambda cursor: cursor.fetchone()[0],
+    )
     return percent, rows / max(sampled, 1)
+
+
+def _reused(sql: str, params: list, read):
+    """``read(cursor)`` after running ``sql``, or what it gave for the same statement
+    within ESTIMATES_TIMEOUT. Only for counts of the sample: they are estimates."""
+    key = "seizures:facet-sample:" + hashlib.sha256(repr((sql, params)).encode()).hexdigest()
+    try:
+        found = cache.get(key)
+    except CACHE_ERRORS as error:
+        logger.warning("Facet estimates counted again, the cache is unreachable: %s", error)
+        found = None
+    if found is not None:
+        return found
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        found = read(cursor)
+    try:
+        cache.set(key, found, timeout=ESTIMATES_TIMEOUT)
+    except CACHE_ERRORS as error:
+        logger.warning("Facet estimates not kept, the cache is unreachable: %s", error)
+    return found
 
 
 def _tablesample(percent: float) -> str:
@@ -84,21 +119,24 @@ def _postgres_counts(base: QuerySet, *, sample: float | None = None) -> dict[str
     if sample:
         # The outer case table only (not "seizures_case"."column"), a constant percentage.
         sql = _CASE_TABLE.sub(f'FROM "seizures_case" {_tablesample(sample)}', sql, 1)
-    with connection.cursor() as cursor:
-        cursor.execute(_POSTGRES_FACETS.format(result=sql), params)
-        for row in cursor.fetchall():
-            by_country, by_transport, by_detection, by_year, *keys, cases, typed = row
-            country, transport, detection, year, commodity_type = keys
-            if not by_country:
-                counts["country"][country] = cases
-            elif not by_transport:
-                counts["transport_mode"][transport] = cases
-            elif not by_detection:
-                counts["detection_method"][detection] = cases
-            elif not by_year:
-                counts["year"][int(year)] = cases
-            elif commodity_type is not None:
-                counts["commodity_type"][commodity_type] = typed
+        rows = _reused(_POSTGRES_FACETS.format(result=sql), params, lambda c: c.fetchall())
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(_POSTGRES_FACETS.format(result=sql), params)
+            rows = cursor.fetchall()
+    for row in rows:
+        by_country, by_transport, by_detection, by_year, *keys, cases, typed = row
+        country, transport, detection, year, commodity_type = keys
+        if not by_country:
+            counts["country"][country] = cases
+        elif not by_transport:
+            counts["transport_mode"][transport] = cases
+        elif not by_detection:
+            counts["detection_method"][detection] = cases
+        elif not by_year:
+            counts["year"][int(year)] = cases
+        elif commodity_type is not None:
+            counts["commodity_type"][commodity_type] = typed
     return counts
 
 
@@ -121,13 +159,15 @@ def _portable_counts(base: QuerySet) -> dict[str, dict]:
     }
 
 
-def _top(counts: dict, labels: dict, size: int, by_key=False) -> list[tuple[str, str, int]]:
+def _top(
+    counts: dict, labels: dict[str, str], size: int, by_key=False
+) -> list[tuple[str, str, int]]:
     """The ``size`` largest counts (for years, the latest years), labelled."""
     if by_key:
         chosen = sorted(counts.items(), key=lambda item: item[0], reverse=True)[:size]
     else:
         chosen = sorted(counts.items(), key=lambda item: (-item[1], str(item[0])))[:size]
-    return [(str(key), labels.get(key, str(key)), n) for key, n in chosen if key is not None]
+    return [(str(key), labels.get(str(key), str(key)), n) for key, n in chosen if key is not None]
 
 
 def _scaled(counts: dict[str, dict], factor: float) -> dict[str, dict]:
@@ -165,20 +205,12 @@ def case_facets(cases: QuerySet, size: int = FACET_SIZE, *, large: bool = False)
         counts = _postgres_counts(base)
     else:
         counts = _portable_counts(base)
-    types = {t.pk: str(t) for t in CommodityType.objects.filter(pk__in=counts["commodity_type"])}
+    # The labels in the user's language, as the search form lists them (cached).
+    labels = {name: dict(options) for name, options in search_choices().items()}
     return Facets(
         counts={
-            "commodity_type": _top(counts["commodity_type"], types, size),
-            "country": _top(counts["country"], dict(countries), size),
-            "transport_mode": _top(
-                counts["transport_mode"], {m.pk: str(m) for m in TransportMode.objects.all()}, size
-            ),
-            "detection_method": _top(
-                counts["detection_method"],
-                {m.pk: str(m) for m in DetectionMethod.objects.all()},
-                size,
-            ),
-            "year": _top(counts["year"], {}, size, by_key=True),
+            name: _top(counts[name], labels.get(name, {}), size, by_key=name == "year")
+            for name in FACETS
         },
         estimated=bool(sample),
     )

@@ -1,7 +1,10 @@
+import html
+
 from django import forms
 from django.http import QueryDict
+from django.utils.choices import BaseChoiceIterator
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext_lazy as _
-from django_countries import countries
 
 from accounts.models import Administration, Region
 
@@ -15,6 +18,7 @@ from ..models import (
     OffenceType,
     TransportMode,
 )
+from .choices import VOCABULARY_FILTERS, search_choices
 
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -33,6 +37,69 @@ SORTS = [
 ]
 
 
+class QuickSelect(forms.Select):
+    """A select whose options are written in Python. Django draws each option
+    through a template of its own, which for the search form's 1,150 options
+    was most of the search page's time. Flat choices only (no groups)."""
+
+    def render(self, name, value, attrs=None, renderer=None):
+        chosen = set(self.format_value(value))
+        attrs = self.build_attrs(self.attrs, attrs)
+        if self.allow_multiple_selected:
+            attrs["multiple"] = True
+        # The attributes as Django's attrs.html writes them: in order, True bare.
+        parts = [f'<select name="{html.escape(name)}"']
+        for attribute, setting in attrs.items():
+            if setting is True:
+                parts.append(f" {attribute}")
+            elif setting is not False:
+                parts.append(f' {attribute}="{html.escape(str(setting))}"')
+        parts.append(">")
+        for key, label in self.choices:
+            key = str(key)
+            selected = " selected" if key in chosen else ""
+            parts.append(
+                f'<option value="{html.escape(key)}"{selected}>{html.escape(str(label))}</option>'
+            )
+        parts.append("</select>")
+        return mark_safe("".join(parts))  # noqa: S308 (every name, value and label escaped)
+
+
+class QuickSelectMultiple(QuickSelect, forms.SelectMultiple):
+    """The same for a multiple choice."""
+
+
+class ListedChoices(BaseChoiceIterator):
+    """Choices already listed as (value, label) strings (from the cache), which
+    a field or widget takes as they are instead of checking each again."""
+
+    def __init__(self, choices: list[tuple[str, str]]):
+        self.choices = choices
+
+    def __iter__(self):
+        return iter(self.choices)
+
+
+class BootstrapBoundField(forms.BoundField):
+    """Bootstrap's class on each widget, and "is-invalid" on one with an error, for
+    the field template that replaces crispy's on the search page
+    (seizures/_field.html)."""
+
+    def build_widget_attrs(self, attrs, widget=None):
+        attrs = super().build_widget_attrs(attrs, widget)
+        widget = widget or self.field.widget
+        if widget.is_hidden:
+            return attrs
+        if isinstance(widget, forms.CheckboxInput):
+            css = "form-check-input"
+        elif isinstance(widget, forms.Select):
+            css = "form-select"
+        else:
+            css = "form-control"
+        attrs["class"] = f"{css} is-invalid" if self.errors else css
+        return attrs
+
+
 def normalised_query(query: str) -> str:
     """A search's query string re-encoded, without its page token: only
     parameters survive, in a form fit to store or to put in a URL."""
@@ -44,6 +111,8 @@ def normalised_query(query: str) -> str:
 class CaseSearchForm(forms.Form):
     """Every filter of the case search. All of it travels in the URL."""
 
+    bound_field_class = BootstrapBoundField
+
     q = forms.CharField(label=_("Text"), required=False, max_length=200)
     date_from = forms.DateField(label=_("From"), required=False, widget=DATE)
     date_to = forms.DateField(label=_("To"), required=False, widget=DATE)
@@ -51,23 +120,41 @@ class CaseSearchForm(forms.Form):
         label=_("Reporting administration"),
         queryset=Administration.objects.filter(is_secretariat=False),
         required=False,
+        widget=QuickSelect,
     )
-    country = forms.MultipleChoiceField(label=_("Country of seizure"), required=False)
+    country = forms.MultipleChoiceField(
+        label=_("Country of seizure"), required=False, widget=QuickSelectMultiple
+    )
     region = forms.ChoiceField(
-        label=_("WCO region"), choices=[("", "—"), *Region.choices], required=False
+        label=_("WCO region"),
+        choices=[("", "—"), *Region.choices],
+        required=False,
+        widget=QuickSelect,
     )
-    route_country = forms.ChoiceField(label=_("Country on the route"), required=False)
+    route_country = forms.ChoiceField(
+        label=_("Country on the route"), required=False, widget=QuickSelect
+    )
     route_role = forms.ChoiceField(
-        label=_("Where on the route"), choices=ROUTE_ROLES, required=False
+        label=_("Where on the route"), choices=ROUTE_ROLES, required=False, widget=QuickSelect
     )
     # With both, a route: the case departed from one and was bound for the other.
-    departure = forms.ChoiceField(label=_("Country of departure"), required=False)
-    destination = forms.ChoiceField(label=_("Country of destination"), required=False)
+    departure = forms.ChoiceField(
+        label=_("Country of departure"), required=False, widget=QuickSelect
+    )
+    destination = forms.ChoiceField(
+        label=_("Country of destination"), required=False, widget=QuickSelect
+    )
     area = forms.ModelChoiceField(
-        label=_("Commodity area"), queryset=CommodityArea.objects.all(), required=False
+        label=_("Commodity area"),
+        queryset=CommodityArea.objects.all(),
+        required=False,
+        widget=QuickSelect,
     )
     commodity_type = forms.ModelMultipleChoiceField(
-        label=_("Commodity"), queryset=CommodityType.objects.all(), required=False
+        label=_("Commodity"),
+        queryset=CommodityType.objects.all(),
+        required=False,
+        widget=QuickSelectMultiple,
     )
     hs_prefix = forms.RegexField(
         label=_("HS code starts with"), regex=r"^\d{2,10}$", required=False
@@ -80,34 +167,53 @@ class CaseSearchForm(forms.Form):
     )
     quantity_max = forms.DecimalField(label=_("Quantity to"), required=False, min_value=0)
     transport_mode = forms.ModelMultipleChoiceField(
-        label=_("Transport mode"), queryset=TransportMode.objects.all(), required=False
+        label=_("Transport mode"),
+        queryset=TransportMode.objects.all(),
+        required=False,
+        widget=QuickSelectMultiple,
     )
     detection_method = forms.ModelMultipleChoiceField(
-        label=_("Detection method"), queryset=DetectionMethod.objects.all(), required=False
+        label=_("Detection method"),
+        queryset=DetectionMethod.objects.all(),
+        required=False,
+        widget=QuickSelectMultiple,
     )
     concealment = forms.ModelChoiceField(
-        label=_("Concealment"), queryset=ConcealmentMethod.objects.all(), required=False
+        label=_("Concealment"),
+        queryset=ConcealmentMethod.objects.all(),
+        required=False,
+        widget=QuickSelect,
     )
     offence_type = forms.ModelChoiceField(
-        label=_("Offence"), queryset=OffenceType.objects.all(), required=False
+        label=_("Offence"), queryset=OffenceType.objects.all(), required=False, widget=QuickSelect
     )
     location_type = forms.ModelChoiceField(
-        label=_("Location type"), queryset=LocationType.objects.all(), required=False
+        label=_("Location type"),
+        queryset=LocationType.objects.all(),
+        required=False,
+        widget=QuickSelect,
     )
     status = forms.ChoiceField(
+        widget=QuickSelect,
         label=_("Status"),
         choices=[("", _("Submitted or validated")), *CaseStatus.choices],
         required=False,
     )
     has_photos = forms.BooleanField(label=_("With photos only"), required=False)
-    sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False)
+    sort = forms.ChoiceField(label=_("Sort"), choices=SORTS, required=False, widget=QuickSelect)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        country_choices = list(countries)
-        self.fields["country"].choices = country_choices
+        choices = search_choices()
+        self.fields["country"].choices = ListedChoices(choices["country"])
+        on_route = ListedChoices([("", "—"), *choices["country"]])
         for name in ("route_country", "departure", "destination"):
-            self.fields[name].choices = [("", "—"), *country_choices]
+            self.fields[name].choices = on_route
+        for name in VOCABULARY_FILTERS:
+            field = self.fields[name]
+            empty = [] if field.empty_label is None else [("", field.empty_label)]
+            # Only what is drawn: the field still checks a choice against its queryset.
+            field.widget.choices = ListedChoices([*empty, *choices[name]])
 
     def clean(self):
         data = super().clean()

@@ -29,6 +29,7 @@ from ..models import (
     RouteLeg,
 )
 from ..photos import CleanImage, thumbnail_bytes
+from ..search.choices import vocabulary_version_bump
 from ..statistics.summary import statistics_case_status_changed, vocabulary_change_check
 from ..validation import CaseData, case_quality
 
@@ -463,6 +464,8 @@ def vocabulary_entry_save(*, user: User, entry, request: HttpRequest | None = No
         target=entry,
         details={"code": entry.code, "created": created, "label_en": entry.label_en},
     )
+    # The search form's cached option lists show the change from the next page on.
+    transaction.on_commit(vocabulary_version_bump)
     return entry
 
 

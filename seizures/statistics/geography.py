@@ -1,7 +1,11 @@
 """The world map panel: validated cases per country as a choropleth (reporting,
 departure or destination country) or the top routes as arcs, on the vendored
 Natural Earth outline (static/vendor/natural-earth/, built by
-tools/build_world_map.py)."""
+tools/build_world_map.py).
+
+The outlines are a static file, ``world-map.svg``, which the page draws country
+by country with ``<use>``; the browser caches it. The server reads only
+``world-map.json``: the codes, the centroids for the arcs, the small countries."""
 
 import json
 import math
@@ -38,6 +42,8 @@ def world_geometry() -> dict:
     """The country outlines, read once per process."""
     with open(finders.find(GEOMETRY), encoding="utf-8") as source:
         world = json.load(source)
+    for country in world["countries"]:
+        country.setdefault("outline", True)  # False: too small for one, a dot only
     world["by_code"] = {country["code"]: country for country in world["countries"]}
     return world
 

@@ -294,6 +294,36 @@ def test_facets_of_a_large_result_are_estimated_from_a_sample(
         assert sum(n for _label, n, _query in facets_shown["Year"]) == 6
 
 
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="samples are PostgreSQL's")
+def test_the_estimates_of_a_large_result_are_reused_for_a_few_minutes(
+    as_user, officer, record, monkeypatch
+):
+    from django.test.utils import CaptureQueriesContext
+
+    from seizures.search import facets, pagination
+
+    for day in range(1, 7):
+        record(officer, date=datetime.date(2026, 1, day))
+    monkeypatch.setattr(pagination, "COUNT_LIMIT", 3)
+    monkeypatch.setattr(facets, "SAMPLE_ROWS", 2)
+    with connection.cursor() as cursor:
+        cursor.execute("ANALYZE seizures_case")
+    client = as_user(officer)
+    url = reverse("seizures:case-search")
+
+    def sampled(params) -> tuple[int, list]:
+        with CaptureQueriesContext(connection) as queries:
+            page = client.get(url, params)
+        assert page.context["facets_estimated"]
+        return sum("TABLESAMPLE" in query["sql"] for query in queries), page.context["facets"]
+
+    counted, shown = sampled({})
+    assert counted == 2  # the sample's size, then its facets
+    assert sampled({}) == (0, shown)
+    # Another search is another statement: its own sample counts.
+    assert sampled({"date_from": "2026-01-02"})[0] == 1
+
+
 def test_estimates_keep_two_significant_figures():
     from seizures.search.facets import _scaled
 

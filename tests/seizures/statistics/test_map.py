@@ -8,6 +8,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 from django.conf import settings
+from django.templatetags.static import static
 from django.urls import reverse
 
 from seizures.models import Case, CaseStatus, RouteLeg
@@ -35,21 +36,42 @@ def _orm_counts(role: str) -> dict[str, int]:
     )
 
 
-def test_the_geometry_file_has_alpha2_paths_and_a_centroid_each():
-    path = Path(settings.BASE_DIR) / "static/vendor/natural-earth/world-map.json"
-    assert path.stat().st_size < 300_000
-    world = json.loads(path.read_text())
+def test_the_geometry_files_have_an_outline_and_a_centroid_per_country():
+    folder = Path(settings.BASE_DIR) / "static/vendor/natural-earth"
+    world = json.loads((folder / "world-map.json").read_text())
+    outlines = dict(
+        re.findall(r'<path id="([A-Z]{2})" d="([^"]*)"/>', (folder / "world-map.svg").read_text())
+    )
+    assert (folder / "world-map.svg").stat().st_size < 300_000
     by_code = {country["code"]: country for country in world["countries"]}
     for code in ("FR", "BR", "CN", "US", "ZA", "SG", "HK"):
-        country = by_code[code]
-        assert re.fullmatch(r"M[-\d. lz M]+z", country["d"])
-        x, y = country["c"]
+        assert re.fullmatch(r"M[-\d. lz M]+z", outlines[code])
+        x, y = by_code[code]["c"]
         assert 0 <= x <= world["width"] and 0 <= y <= world["height"]
+    # Every country has an outline, or is marked as a dot only.
+    assert set(outlines) == {code for code, c in by_code.items() if c.get("outline", True)}
+    assert all(by_code[code].get("small") for code in set(by_code) - set(outlines))
     # The projection keeps west on the left and north on top.
     assert by_code["US"]["c"][0] < by_code["FR"]["c"][0] < by_code["CN"]["c"][0]
     assert by_code["FR"]["c"][1] < by_code["ZA"]["c"][1]
     assert by_code["BR"]["c"][0] < by_code["ZA"]["c"][0]
     assert len(by_code) > 200 and "AQ" not in by_code
+
+
+def test_the_page_draws_the_outlines_from_the_static_file_instead_of_inlining_them(
+    validated, as_user, analyst
+):
+    page = as_user(analyst).get(URL).content.decode()
+    outlines = static("vendor/natural-earth/world-map.svg")
+    assert f'<use href="{outlines}#FR" fill="' in page  # a coloured country
+    assert (
+        f'<g class="map-empty" data-country="BR"><title>Brazil</title><use href="{outlines}#BR"/>'
+        in page
+    )
+    map_html = re.search(r'data-panel="map".*?</section>', page, re.S).group(0)
+    assert not re.search(r'<path d="M[^"]{40,}"', map_html)  # no outline inline
+    # 234 countries: a short element each, not their outlines (134 KiB before).
+    assert len(map_html.encode()) < 50_000
 
 
 @pytest.mark.parametrize("role", ["reporting", "departure", "destination"])
