@@ -49,7 +49,7 @@ def test_officer_records_a_case_and_the_national_admin_validates_it(page, tmp_pa
 
     lines = page.get_by_test_id("lines-row")
     lines.nth(0).get_by_label("Commodity").select_option(label="Cocaine")
-    lines.nth(0).get_by_label("Quantity").fill("12.5")
+    lines.nth(0).get_by_label("Quantity", exact=True).fill("12.5")
     lines.nth(0).get_by_label("Unit").select_option(
         value=lines.nth(0)
         .get_by_label("Unit")
@@ -58,7 +58,7 @@ def test_officer_records_a_case_and_the_national_admin_validates_it(page, tmp_pa
     )
     page.get_by_role("button", name="Add a commodity").click()
     lines.nth(1).get_by_label("Commodity").select_option(label="Cigarettes")
-    lines.nth(1).get_by_label("Quantity").fill("40")
+    lines.nth(1).get_by_label("Quantity", exact=True).fill("40")
     lines.nth(1).get_by_label("Unit").select_option(
         value=lines.nth(1)
         .get_by_label("Unit")
