@@ -64,13 +64,14 @@ SELECT month, {series} AS series, COUNT(DISTINCT case_id), {sums}
 FROM {lines} GROUP BY month, series
 """
 _SUM = "SUM(CASE WHEN dimension = %s THEN quantity ELSE 0 END)"  # one per dimension
-_LEG_COUNTRIES = (
-    "SELECT country, COUNT(DISTINCT case_id) FROM {legs} WHERE kind = %s GROUP BY country"
-)
+# Every role at once: the page asks for three of them, and the map for one again.
+_LEG_COUNTRIES = "SELECT kind, country, COUNT(DISTINCT case_id) FROM {legs} GROUP BY kind, country"
+# A country twice in one role of a case (two departures from EC) counts once.
 _ROUTES = """
-SELECT d.country, a.country, COUNT(DISTINCT d.case_id)
-FROM {legs} d JOIN {legs} a ON a.case_id = d.case_id
-WHERE d.kind = 'departure' AND a.kind = 'destination'
+SELECT d.country, a.country, COUNT(*)
+FROM (SELECT DISTINCT case_id, country FROM {legs} WHERE kind = 'departure') d
+JOIN (SELECT DISTINCT case_id, country FROM {legs} WHERE kind = 'destination') a
+    ON a.case_id = d.case_id
 GROUP BY d.country, a.country
 """
 _CONCEALMENTS = """
@@ -123,6 +124,7 @@ class MatchingCases:
         self.filters = filters
         self.name = f"statistics_matching_{next(_names)}"
         self.created: list[str] = []
+        self.results: dict[tuple, list[tuple]] = {}
         cases = case_search(user=user, filters={**filters, "status": CaseStatus.VALIDATED})
         search = queryset_sql(
             cases.order_by().values(
@@ -144,9 +146,9 @@ class MatchingCases:
     def _copy(self, part: str, select: str, params=()) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {self._name(part)} AS {select}", params)
-            if connection.vendor == "postgresql":
+            if part == "cases" and connection.vendor == "postgresql":
                 # A temporary table has no statistics until analysed (autovacuum
-                # never sees it): without them the planner guesses its size.
+                # never sees it), and the copies of the lines and legs join it.
                 cursor.execute(f"ANALYZE {self._name(part)}")
         self.created.append(part)
 
@@ -173,16 +175,27 @@ class MatchingCases:
         for part, copy in (("lines", self._lines), ("legs", self._legs)):
             if f"{{{part}}}" in statement and part not in self.created:
                 copy()
-        names = {part: self._name(part) for part in ("cases", "lines", "legs")}
-        with connection.cursor() as cursor:
-            cursor.execute(statement.format(**names), params)
-            return cursor.fetchall()
+        key = (statement, tuple(params))
+        if key not in self.results:  # the page asks some twice (a panel and the map)
+            names = {part: self._name(part) for part in ("cases", "lines", "legs")}
+            with connection.cursor() as cursor:
+                cursor.execute(statement.format(**names), params)
+                self.results[key] = cursor.fetchall()
+        return self.results[key]
 
     def drop(self) -> None:
         with connection.cursor() as cursor:
             for part in self.created:
                 cursor.execute(f"DROP TABLE {self._name(part)}")
         self.created = []
+
+
+def _roomier_sorts() -> None:
+    """PostgreSQL: more memory for this transaction's sorts and hashes, so that
+    grouping a few hundred thousand rows stays in memory (4 MB by default)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL work_mem = '64MB'")
 
 
 @contextmanager
@@ -193,6 +206,7 @@ def shared_matching() -> Iterator[None]:
         yield
         return
     with transaction.atomic():
+        _roomier_sorts()
         copies: dict = {}
         token = _shared.set(copies)
         try:
@@ -215,6 +229,7 @@ def matching_cases(*, user: User, filters: dict) -> Iterator[MatchingCases]:
         yield copies[key]
         return
     with transaction.atomic():
+        _roomier_sorts()
         copy = MatchingCases(user=user, filters=filters)
         yield copy
         copy.drop()
@@ -247,7 +262,7 @@ def dimension_counts(cases: MatchingCases, *, kind: str) -> list[tuple[str, int]
     """(value, cases) of one dimension (``StatDimension``); a route is stored as
     ``route_value`` writes it."""
     if kind in LEG_KINDS:
-        rows = cases.rows(_LEG_COUNTRIES, [kind])
+        rows = [(country, n) for role, country, n in cases.rows(_LEG_COUNTRIES) if role == kind]
     elif kind == StatDimension.ROUTE:
         rows = [(route_value(*pair), n) for *pair, n in cases.rows(_ROUTES)]
     elif kind == StatDimension.CONCEALMENT:
