@@ -27,6 +27,7 @@ from ..models import (
     TransportMode,
 )
 from ..search.query import case_search
+from ..statistics.matching import shared_matching
 from ..statistics.panels import Panel, PanelRequest, country_panel, route_panel, search_link
 from ..statistics.queries import cases_by_month, dimension_counts
 
@@ -199,22 +200,23 @@ def _with_shares(panel: Panel, total: int) -> Panel:
 def indicator_profile(*, user: User, filters: dict, query: QueryDict) -> Profile:
     """``filters``: the indicator's search form's cleaned data; ``query``: its
     query string, for the links to the search."""
-    total = _validated(user, filters).count()
-    panels = [
-        method_panel(user=user, filters=filters, query=query, name=name, total=total)
-        for name, *_rest in METHODS
-    ]
-    request = PanelRequest(user=user, filters=filters, query=query)
-    departures = country_panel(
-        request,
-        role="departure",
-        title=_("Most frequent departure countries"),
-    )
-    panels.append(_with_shares(departures, total))
-    panels.append(_with_shares(route_panel(request), total))
-    return Profile(
-        cases=total,
-        months=months_panel(user=user, filters=filters, query=query),
-        quantities=typical_quantities(user=user, filters=filters),
-        panels=panels,
-    )
+    with shared_matching():  # one copy of the matching cases for every panel
+        total = _validated(user, filters).count()
+        panels = [
+            method_panel(user=user, filters=filters, query=query, name=name, total=total)
+            for name, *_rest in METHODS
+        ]
+        request = PanelRequest(user=user, filters=filters, query=query)
+        departures = country_panel(
+            request,
+            role="departure",
+            title=_("Most frequent departure countries"),
+        )
+        panels.append(_with_shares(departures, total))
+        panels.append(_with_shares(route_panel(request), total))
+        return Profile(
+            cases=total,
+            months=months_panel(user=user, filters=filters, query=query),
+            quantities=typical_quantities(user=user, filters=filters),
+            panels=panels,
+        )

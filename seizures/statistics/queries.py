@@ -3,42 +3,29 @@
 Every count starts from the search form's cleaned data and counts validated
 cases only. When the filters map onto the keys of the summary tables (no
 filter, country or region of seizure, commodity area or one commodity type,
-dates on whole months) the numbers come from the small summary tables;
-otherwise they are counted through ``case_search`` itself, exactly, over the
-matching cases. Both paths give the same numbers
-(tests/seizures/statistics/test_queries.py).
+dates on whole months) the numbers come from the small summary tables. Dates
+on part of a month with such filters are cut in two: the whole months between
+them from the summaries, the days of the months cut through counted directly.
+Any other filter is counted directly, exactly, over the cases the search
+matches, copied once per page (seizures/statistics/matching.py). All paths
+give the same numbers (tests/seizures/statistics/test_queries.py).
 """
 
 import calendar
 import datetime
-from collections import defaultdict
+from collections import Counter, defaultdict
 from decimal import Decimal
 
-from django.db.models import Count, F, FilteredRelation, Q, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import F, Sum
 
 from accounts.models import User
 from accounts.regions import COUNTRY_REGION
 
-from ..models import (
-    Case,
-    CaseStatMonth,
-    CaseStatus,
-    CommodityLine,
-    DimensionStatMonth,
-    RouteLeg,
-    StatDimension,
-)
+from ..models import CaseStatMonth, DimensionStatMonth, StatDimension
 from ..search.forms import filter_is_set
-from ..search.query import case_search
-from .summary import ALL, EVERY_COUNTRY, LEG_KINDS, ROUTE_SEPARATOR, route_value
+from . import matching
+from .summary import ALL, EVERY_COUNTRY, QUANTITY_COLUMNS, ROUTE_SEPARATOR
 
-QUANTITY_COLUMNS = {
-    "mass": "mass_kg",
-    "volume": "volume_l",
-    "count": "count_pieces",
-    "heads": "heads",
-}
 # Filters the summary tables can answer; any other non-empty filter means a direct count.
 SUMMARY_FILTERS = {"date_from", "date_to", "country", "region", "area", "commodity_type"}
 IGNORED = {"sort", "status"}  # statistics always count validated cases, in no order
@@ -51,14 +38,51 @@ def _whole_months(filters: dict) -> bool:
     return not end or end.day == calendar.monthrange(end.year, end.month)[1]
 
 
-def summary_allowed(filters: dict) -> bool:
+def _summary_keys(filters: dict) -> bool:
+    """Whether the summaries' keys hold these filters, dates aside."""
     used = {name for name, value in filters.items() if name not in IGNORED and filter_is_set(value)}
-    if not used <= SUMMARY_FILTERS or not _whole_months(filters):
+    if not used <= SUMMARY_FILTERS:
         return False
     types = filters.get("commodity_type")
     # One commodity type at most, and not with an area: the rows of two types of
     # one case would count it twice.
     return not types or (len(types) == 1 and not filters.get("area"))
+
+
+def summary_allowed(filters: dict) -> bool:
+    return _summary_keys(filters) and _whole_months(filters)
+
+
+def _month_after(day: datetime.date) -> datetime.date:
+    """The first day of the month after ``day``'s."""
+    return (day.replace(day=1) + datetime.timedelta(days=31)).replace(day=1)
+
+
+def _parts(filters: dict, use_summary: bool | None) -> list[tuple[bool, dict]]:
+    """(from the summaries, filters) of the parts whose counts add up to these
+    filters' counts: the filters themselves, or (dates on part of a month) the
+    whole months between the dates and the days before and after them. A case
+    has one date, so it falls in one part only."""
+    if use_summary is not None:
+        return [(use_summary, filters)]
+    if not _summary_keys(filters):
+        return [(False, filters)]
+    if _whole_months(filters):
+        return [(True, filters)]
+    start, end = filters.get("date_from"), filters.get("date_to")
+    first, last = start, end  # of the whole months
+    if start and start.day != 1:
+        first = _month_after(start)
+    if end and _month_after(end) - datetime.timedelta(days=1) != end:
+        last = end.replace(day=1) - datetime.timedelta(days=1)
+    if first and last and first > last:  # no whole month: at most two, counted directly
+        return [(False, filters)]
+    parts = [(True, {**filters, "date_from": first, "date_to": last})]
+    if first != start:
+        parts.append((False, {**filters, "date_to": first - datetime.timedelta(days=1)}))
+    if last != end:
+        parts.append((False, {**filters, "date_from": last + datetime.timedelta(days=1)}))
+    return parts
 
 
 def _level(filters: dict) -> tuple[int, int]:
@@ -121,24 +145,29 @@ def _dimension_summary_rows(filters: dict, kind: str, *, stack: str | None = Non
     return _at_level(_in_months(rows, filters), filters, stack=stack)
 
 
-def _validated(user: User, filters: dict):
-    return case_search(user=user, filters={**filters, "status": CaseStatus.VALIDATED}).order_by()
-
-
-def _lines(user: User, filters: dict):
-    """The lines of the matching cases that the commodity filters select."""
-    lines = CommodityLine.objects.filter(case__in=_validated(user, filters))
-    if filters.get("area"):
-        lines = lines.filter(commodity_type__area=filters["area"])
-    if filters.get("commodity_type"):
-        lines = lines.filter(commodity_type__in=filters["commodity_type"])
-    return lines
-
-
 def _empty() -> dict:
     # "unquantified": the cases among them with a line whose quantity is not
     # recorded, which the quantities leave out.
     return {"cases": 0, **dict.fromkeys(QUANTITY_COLUMNS.values(), Decimal(0)), "unquantified": 0}
+
+
+def _summary_by_month(filters: dict, stack: str | None) -> dict:
+    key = {"area": "area", "type": "commodity_type"}.get(stack)
+    rows = _case_summary_rows(filters, stack=stack)
+    rows = rows.annotate(stack=F(key)).values("month", "stack") if key else rows.values("month")
+    sums = rows.annotate(
+        total_cases=Sum("cases"),
+        total_unquantified=Sum("unquantified"),
+        **{f"total_{c}": Sum(c) for c in QUANTITY_COLUMNS.values()},
+    ).order_by()
+    return {
+        (row["month"], row.get("stack", ALL)): {
+            "cases": row["total_cases"],
+            "unquantified": row["total_unquantified"] or 0,
+            **{column: row[f"total_{column}"] or 0 for column in QUANTITY_COLUMNS.values()},
+        }
+        for row in sums
+    }
 
 
 def cases_by_month(
@@ -149,85 +178,39 @@ def cases_by_month(
     ``stack`` None: one series (id 0); "area": per commodity area; "type": per
     commodity type. A case with lines of two areas counts once in each area's
     series, and once in the single series."""
-    if use_summary is None:
-        use_summary = summary_allowed(filters)
     result: dict = defaultdict(_empty)
-    if use_summary:
-        key = {"area": "area", "type": "commodity_type"}.get(stack)
-        rows = _case_summary_rows(filters, stack=stack)
-        rows = rows.annotate(stack=F(key)).values("month", "stack") if key else rows.values("month")
-        sums = rows.annotate(
-            total_cases=Sum("cases"),
-            total_unquantified=Sum("unquantified"),
-            **{f"total_{c}": Sum(c) for c in QUANTITY_COLUMNS.values()},
-        ).order_by()
-        for row in sums:
-            totals = result[(row["month"], row.get("stack", ALL))]
-            totals["cases"] += row["total_cases"]
-            totals["unquantified"] += row["total_unquantified"]
-            for column in QUANTITY_COLUMNS.values():
-                totals[column] += row[f"total_{column}"] or 0
-        return dict(result)
-
-    group = {"area": "commodity_type__area", "type": "commodity_type"}.get(stack)
-    lines = _lines(user, filters).annotate(month=TruncMonth("case__seizure_date"))
-    keys = ["month", group] if group else ["month"]
-    counts = (
-        lines.values(*keys)
-        .annotate(
-            n=Count("case", distinct=True),
-            unquantified=Count("case", distinct=True, filter=Q(quantity_not_recorded=True)),
-        )
-        .order_by()
-    )
-    for row in counts:
-        totals = result[(row["month"], row[group] if group else ALL)]
-        totals["cases"], totals["unquantified"] = row["n"], row["unquantified"]
-    quantities = (
-        lines.values(*keys, "unit__dimension").annotate(total=Sum("normalised_quantity")).order_by()
-    )
-    for row in quantities:
-        column = QUANTITY_COLUMNS[row["unit__dimension"]]
-        result[(row["month"], row[group] if group else ALL)][column] += row["total"] or 0
+    for from_summary, part in _parts(filters, use_summary):
+        if from_summary:
+            rows = _summary_by_month(part, stack)
+        else:
+            with matching.matching_cases(user=user, filters=part) as cases:
+                rows = matching.cases_by_month(cases, stack=stack)
+        for key, measures in rows.items():
+            totals = result[key]
+            for name, value in measures.items():
+                totals[name] += value
     return dict(result)
 
 
-def _direct_dimension(user: User, filters: dict, kind: str):
-    """Rows of (value, n): validated matching cases per value of one dimension."""
-    cases = _validated(user, filters)
-    if kind in LEG_KINDS:
-        return (
-            RouteLeg.objects.filter(case__in=cases, kind=kind)
-            .values(value=F("country"))
-            .annotate(n=Count("case", distinct=True))
-        )
-    if kind == StatDimension.ROUTE:
-        return (
-            Case.objects.filter(pk__in=cases)
-            .annotate(
-                departure=FilteredRelation(
-                    "route_legs", condition=Q(route_legs__kind=StatDimension.DEPARTURE)
-                ),
-                destination=FilteredRelation(
-                    "route_legs", condition=Q(route_legs__kind=StatDimension.DESTINATION)
-                ),
-            )
-            .exclude(departure__country=None)
-            .exclude(destination__country=None)
-            .values(value_from=F("departure__country"), value_to=F("destination__country"))
-            .annotate(n=Count("pk", distinct=True))
-        )
-    column = {
-        StatDimension.ADMINISTRATION: "administration",
-        StatDimension.TRANSPORT_MODE: "transport_mode",
-        StatDimension.DETECTION_METHOD: "detection_method",
-        StatDimension.CONCEALMENT: "concealment_methods",
-    }[kind]
-    return (
-        cases.exclude(**{column: None})
-        .values(value=F(column))
-        .annotate(n=Count("pk", distinct=True))
-    )
+def _counted(user: User, filters: dict, use_summary, summary, direct) -> Counter:
+    """Counts per key over the parts: ``summary(filters)`` gives (key, n) rows of
+    the summaries, ``direct(cases)`` of a copy of the matching cases."""
+    counts: Counter = Counter()
+    for from_summary, part in _parts(filters, use_summary):
+        if from_summary:
+            rows = summary(part)
+        else:
+            with matching.matching_cases(user=user, filters=part) as cases:
+                rows = direct(cases)
+        for key, n in rows:
+            counts[key] += n
+    return counts
+
+
+def _ranked(counts: Counter, limit: int | None) -> list[tuple]:
+    """(key, n), most cases first, then by key, without the keys of no case."""
+    rows = sorted(((key, n) for key, n in counts.items() if n), key=lambda row: (-row[1], row[0]))
+    return rows[:limit] if limit else rows
 
 
 def dimension_counts(
@@ -241,20 +224,21 @@ def dimension_counts(
     """(value, validated cases) of one dimension (``StatDimension``), most cases
     first, then by value. Values are strings: a country code, a route "EC>FR",
     a vocabulary entry's id."""
-    if use_summary is None:
-        use_summary = summary_allowed(filters)
-    if use_summary:
-        counts = _dimension_summary_rows(filters, kind).values("value").annotate(n=Sum("cases"))
-        counts = counts.order_by("-n", "value")
-        rows = [(row["value"], row["n"]) for row in (counts[:limit] if limit else counts)]
-        return [(value, n) for value, n in rows if n]
-    counts = _direct_dimension(user, filters, kind)
-    if kind == StatDimension.ROUTE:
-        rows = [(route_value(str(r["value_from"]), str(r["value_to"])), r["n"]) for r in counts]
-    else:
-        rows = [(str(row["value"]), row["n"]) for row in counts]
-    rows.sort(key=lambda row: (-row[1], row[0]))
-    return rows[:limit] if limit else rows
+
+    def summary(part):
+        counts = _dimension_summary_rows(part, kind).values("value").annotate(n=Sum("cases"))
+        return counts.order_by().values_list("value", "n")
+
+    return _ranked(
+        _counted(
+            user,
+            filters,
+            use_summary,
+            summary,
+            lambda cases: matching.dimension_counts(cases, kind=kind),
+        ),
+        limit,
+    )
 
 
 def top_countries(
@@ -266,14 +250,14 @@ def top_countries(
         return dimension_counts(
             user=user, filters=filters, kind=role, limit=limit, use_summary=use_summary
         )
-    if use_summary is None:
-        use_summary = summary_allowed(filters)
-    if use_summary:
-        counts = _case_summary_rows(filters).values("country").annotate(n=Sum("cases"))
-    else:
-        counts = _validated(user, filters).values("country").annotate(n=Count("pk"))
-    counts = counts.order_by("-n", "country")[:limit]
-    return [(str(row["country"]), row["n"]) for row in counts]
+
+    def summary(part):
+        counts = _case_summary_rows(part).values("country").annotate(n=Sum("cases"))
+        return counts.order_by().values_list("country", "n")
+
+    return _ranked(
+        _counted(user, filters, use_summary, summary, matching.reporting_countries), limit
+    )
 
 
 def top_routes(
@@ -287,34 +271,24 @@ def top_routes(
     return [(*value.split(ROUTE_SEPARATOR), n) for value, n in rows]
 
 
-METHOD_FIELDS = {
-    "transport_mode": "case__transport_mode",
-    "detection_method": "case__detection_method",
-    "concealment": "case__concealment_methods",
-}
-
-
 def methods_by_area(
     *, user: User, filters: dict, method: str, use_summary: bool | None = None
 ) -> list[tuple[int, int, int]]:
     """(method id, commodity area id, cases) for transport, detection or
     concealment, most cases first: a case counts once per area among its lines."""
-    if use_summary is None:
-        use_summary = summary_allowed(filters)
-    if use_summary:
+
+    def summary(part):
         rows = (
-            _dimension_summary_rows(filters, method, stack="area")
+            _dimension_summary_rows(part, method, stack="area")
             .values("value", "area")
             .annotate(n=Sum("cases"))
-            .order_by("-n", "value", "area")
+            .order_by()
         )
-        return [(int(row["value"]), row["area"], row["n"]) for row in rows if row["n"]]
-    column = METHOD_FIELDS[method]
-    rows = (
-        _lines(user, filters)
-        .exclude(**{column: None})
-        .values(column, "commodity_type__area")
-        .annotate(n=Count("case", distinct=True))
-        .order_by("-n", column, "commodity_type__area")
-    )
-    return [(row[column], row["commodity_type__area"], row["n"]) for row in rows]
+        return [((int(row["value"]), row["area"]), row["n"]) for row in rows]
+
+    def direct(cases):
+        rows = matching.methods_by_area(cases, method=method)
+        return [((value, area), n) for value, area, n in rows]
+
+    counts = _counted(user, filters, use_summary, summary, direct)
+    return [(value, area, n) for (value, area), n in _ranked(counts, None)]

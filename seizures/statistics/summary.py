@@ -54,6 +54,13 @@ DIMENSION_COLUMN = {
     Dimension.COUNT: 2,
     Dimension.HEADS: 3,
 }
+# The summaries' quantity column of each dimension: quantities are never added across them.
+QUANTITY_COLUMNS = {
+    Dimension.MASS: "mass_kg",
+    Dimension.VOLUME: "volume_l",
+    Dimension.COUNT: "count_pieces",
+    Dimension.HEADS: "heads",
+}
 LEG_KINDS = (StatDimension.DEPARTURE, StatDimension.TRANSIT, StatDimension.DESTINATION)
 ROUTE_SEPARATOR = ">"
 
@@ -231,19 +238,11 @@ def _case_rows(area, commodity_type):
         .values("s_month", "s_country", "s_area", "s_type")
         .annotate(
             s_cases=Count("case", distinct=True),
-            **{f"s_{column}": _quantity(dim) for dim, column in _DIMENSION_COLUMNS.items()},
+            **{f"s_{column}": _quantity(dim) for dim, column in QUANTITY_COLUMNS.items()},
             s_unquantified=Count("case", distinct=True, filter=Q(quantity_not_recorded=True)),
         )
         .order_by()
     )
-
-
-_DIMENSION_COLUMNS = {
-    Dimension.MASS: "mass_kg",
-    Dimension.VOLUME: "volume_l",
-    Dimension.COUNT: "count_pieces",
-    Dimension.HEADS: "heads",
-}
 
 
 def _dimension_sources():
@@ -290,7 +289,7 @@ CASE_ALIASES = [
     "s_area",
     "s_type",
     "s_cases",
-    *(f"s_{column}" for column in _DIMENSION_COLUMNS.values()),
+    *(f"s_{column}" for column in QUANTITY_COLUMNS.values()),
     "s_unquantified",
 ]
 DIMENSION_ALIASES = ["s_kind", "s_country", "s_area", "s_type", "s_month", "s_value", "s_cases"]

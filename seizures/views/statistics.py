@@ -16,6 +16,7 @@ from ..indicators.selectors import can_build_risk_indicators
 from ..search.forms import CaseSearchForm
 from ..statistics.forms import TrendPeriodForm
 from ..statistics.geography import MAP_ROLES, map_panel, map_switch
+from ..statistics.matching import shared_matching
 from ..statistics.panels import (
     MEASURES,
     PERIODS,
@@ -69,20 +70,21 @@ def statistics_page(request):
         # Numbers for other filters than those asked for would mislead: none at all.
         return render(request, "seizures/statistics.html", {**context, "invalid": True})
     filters = form.cleaned_data if form.is_bound else {}
-    panels = statistics_panels(
-        PanelRequest(
-            user=request.user,
-            filters=filters,
-            query=query,
-            period=period,
-            stack=stack,
-            measure=measure,
-        )
-    )
     download = request.GET.get("download")
     world = None
-    if not download or download == "map":  # another panel's download skips the map's queries
-        world = map_panel(user=request.user, filters=filters, query=query, role=map_role)
+    with shared_matching():  # the search runs once for every panel and the map
+        panels = statistics_panels(
+            PanelRequest(
+                user=request.user,
+                filters=filters,
+                query=query,
+                period=period,
+                stack=stack,
+                measure=measure,
+            )
+        )
+        if not download or download == "map":  # another panel's download skips the map
+            world = map_panel(user=request.user, filters=filters, query=query, role=map_role)
     if download:
         panel = next(
             (panel for panel in [world, *panels] if panel and panel.name == download), None
@@ -148,7 +150,10 @@ def statistics_trends(request):
         months=period.get("months") or 12,
     )
     query = trend_filters(request.GET)
-    rows = trend_rows(user=request.user, filters=filters, periods=periods) if valid else []
+    rows = []
+    if valid:
+        with shared_matching():  # the search runs once per period for every dimension
+            rows = trend_rows(user=request.user, filters=filters, periods=periods)
     indicator_url = (
         reverse("seizures:risk-indicator-create") if can_build_risk_indicators(request.user) else ""
     )

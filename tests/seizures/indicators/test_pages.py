@@ -279,5 +279,5 @@ def test_the_profile_page_makes_a_fixed_number_of_queries(
     for day in range(1, 6):
         case = record(officer, date=datetime.date(2024, day, 2), quantity=str(day))
         case_services.case_validate(user=national_admin, case=case)
-    with django_assert_max_num_queries(24):
+    with django_assert_max_num_queries(25):
         assert client.get(indicator.get_absolute_url()).context["profile"].cases == 9
