@@ -194,8 +194,13 @@ LEVELS = (
 DECIMAL = DecimalField(max_digits=24, decimal_places=6)
 
 
-def _validated_lines():
-    return CommodityLine.objects.filter(case__status=CaseStatus.VALIDATED).annotate(
+def _validated_lines(case_ids: list[int] | None = None):
+    """The lines of validated cases (of ``case_ids`` only, when given), with the
+    month and reporting country of their case."""
+    lines = CommodityLine.objects.filter(case__status=CaseStatus.VALIDATED)
+    if case_ids is not None:
+        lines = lines.filter(case_id__in=sql.among(case_ids))
+    return lines.annotate(
         s_month=TruncMonth("case__seizure_date", output_field=DateField()),
         s_country=F("case__country"),
     )
@@ -211,10 +216,9 @@ def _quantity(dimension: str) -> Sum:
     )
 
 
-def _case_rows(area, commodity_type):
+def _case_rows(lines, area, commodity_type):
     return (
-        _validated_lines()
-        .annotate(s_area=area, s_type=commodity_type)
+        lines.annotate(s_area=area, s_type=commodity_type)
         .values("s_month", "s_country", "s_area", "s_type")
         .annotate(
             s_cases=Count("case", distinct=True),
@@ -232,10 +236,9 @@ _DIMENSION_COLUMNS = {
 }
 
 
-def _dimension_sources():
-    """Lines of validated cases annotated with s_kind and s_value, one queryset per
-    kind of dimension (a line appears once per value its case has)."""
-    lines = _validated_lines()
+def _dimension_sources(lines):
+    """``lines`` annotated with s_kind and s_value, one queryset per kind of
+    dimension (a line appears once per value its case has)."""
     yield (
         lines.annotate(
             s_kind=F("case__route_legs__kind"), s_value=F("case__route_legs__country")
@@ -275,6 +278,19 @@ CASE_ALIASES = ["s_month", "s_country", "s_area", "s_type", "s_cases"] + [
 DIMENSION_ALIASES = ["s_kind", "s_country", "s_area", "s_type", "s_month", "s_value", "s_cases"]
 
 
+def _dimension_rows(lines):
+    """One grouped queryset per commodity level and kind of dimension: together
+    the dimension table's rows of one reporting country, no key twice."""
+    for area, commodity_type in LEVELS:
+        for source in _dimension_sources(lines):
+            yield (
+                source.annotate(s_area=area, s_type=commodity_type)
+                .values("s_kind", "s_country", "s_area", "s_type", "s_month", "s_value")
+                .annotate(s_cases=Count("case", distinct=True))
+                .order_by()
+            )
+
+
 @transaction.atomic
 def statistics_rebuild() -> int:
     """Recompute both tables from the validated cases with ``INSERT … SELECT …
@@ -282,16 +298,11 @@ def statistics_rebuild() -> int:
     sql.prepare_rebuild()
     sql.clear("case")
     sql.clear("dimension")
+    lines = _validated_lines()
     for area, commodity_type in LEVELS:
-        sql.insert_select("case", _case_rows(area, commodity_type), CASE_ALIASES)
-        for source in _dimension_sources():
-            rows = (
-                source.annotate(s_area=area, s_type=commodity_type)
-                .values("s_kind", "s_country", "s_area", "s_type", "s_month", "s_value")
-                .annotate(s_cases=Count("case", distinct=True))
-                .order_by()
-            )
-            sql.insert_select("dimension", rows, DIMENSION_ALIASES)
+        sql.insert_select("case", _case_rows(lines, area, commodity_type), CASE_ALIASES)
+    for rows in _dimension_rows(lines):
+        sql.insert_select("dimension", rows, DIMENSION_ALIASES)
     # Every case has one reporting country: the all-countries rows are sums.
     every_country = (
         DimensionStatMonth.objects.annotate(
@@ -315,31 +326,23 @@ def statistics_rebuild() -> int:
     )
 
 
-def _summed(rows: list[tuple], measures: int) -> list[tuple]:
-    """Rows of the same key made one, their measures added."""
-    totals: dict[tuple, list] = {}
-    for row in rows:
-        key, values = row[:-measures], row[-measures:]
-        stored = totals.get(key)
-        if stored is None:
-            totals[key] = list(values)
-        else:
-            for index, value in enumerate(values):
-                stored[index] += value
-    return [(*key, *values) for key, values in totals.items()]
-
-
 @transaction.atomic
 def statistics_cases_add(*, case_ids: list[int]) -> None:
     """Add the contribution of cases just validated together (a bulk validation),
-    as ``statistics_case_add`` does for one: the cases are read with a few
-    queries, their rows summed by key, and each stored row updated once."""
+    as ``statistics_case_add`` does for one, set-based: the rebuild's own
+    ``SELECT … GROUP BY`` statements, limited to these cases, summed into the
+    stored rows with one ``INSERT … SELECT … ON CONFLICT`` per table."""
     if not case_ids:
         return
-    case_rows, dimension_rows = [], []
-    for case in Case.objects.filter(pk__in=case_ids).prefetch_related(*PREFETCH):
-        rows = case_contribution(case)
-        case_rows += rows[0]
-        dimension_rows += rows[1]
-    sql.add("case", _summed(case_rows, len(sql.CASE_MEASURES)), prune=False)
-    sql.add("dimension", _summed(dimension_rows, len(sql.DIMENSION_MEASURES)), prune=False)
+    lines = _validated_lines(case_ids)
+    sql.add_select(
+        "case",
+        [_case_rows(lines, area, commodity_type) for area, commodity_type in LEVELS],
+        CASE_ALIASES,
+    )
+    sql.add_select(
+        "dimension",
+        list(_dimension_rows(lines)),
+        DIMENSION_ALIASES,
+        every=("s_country", EVERY_COUNTRY),
+    )
