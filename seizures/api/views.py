@@ -11,7 +11,7 @@ from .. import selectors
 from ..imports import service
 from ..imports.json_cases import case_batch_save
 from ..imports.reading import FileRefused
-from ..models import Case, UploadExisting
+from ..models import Case, UploadExisting, UploadWorkflow
 from . import serializers
 from .auth import AuditedMixin
 
@@ -167,6 +167,7 @@ def _upload_out(upload) -> dict:
         "file": upload.original_name,
         "sha256": upload.sha256,
         "status": upload.status,
+        "workflow": upload.workflow,
         "rows_total": upload.rows_total,
         "rows_done": upload.rows_done,
         "summary": upload.summary,
@@ -192,15 +193,36 @@ class UploadCreateView(ApiView):
         summary="Upload a spreadsheet",
         description="The file is checked in the background: poll the upload, then confirm it.",
         request={"multipart/form-data": serializers.UploadInSerializer},
-        responses={202: serializers.UploadOutSerializer, **_error_responses(body=True)},
+        responses={
+            202: serializers.UploadOutSerializer,
+            403: OpenApiResponse(
+                serializers.ErrorSerializer,
+                description="A workflow step on import asked by someone other than a "
+                "national administrator.",
+            ),
+            **_error_responses(body=True),
+        },
     )
     def post(self, request):
         file = request.FILES.get("file")
         if file is None:
             return Response({"detail": _("Send the file in the “file” field.")}, 400)
+        workflow = request.data.get("workflow") or UploadWorkflow.DRAFT
+        if workflow not in UploadWorkflow.values:
+            detail = _("“workflow” is one of: %(choices)s.") % {
+                "choices": ", ".join(UploadWorkflow.values)
+            }
+            return Response({"detail": detail}, 400)
+        if workflow not in service.upload_workflows_for(request.user):
+            detail = _("Only a national administrator may submit or validate cases on import.")
+            return Response({"detail": detail}, status=status.HTTP_403_FORBIDDEN)
         try:
             upload = service.upload_create(
-                user=request.user, file=file, api_key=request.auth, request=request
+                user=request.user,
+                file=file,
+                workflow=workflow,
+                api_key=request.auth,
+                request=request,
             )
         except FileRefused as refused:
             return Response({"detail": refused.message}, 400)

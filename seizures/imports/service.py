@@ -25,7 +25,17 @@ from accounts.services import audit_event_create
 from cen_suite.queueing import task_enqueue_on_commit
 
 from .. import tasks
-from ..models import UPLOAD_MAX_ATTEMPTS, CaseSource, Upload, UploadExisting, UploadStatus
+from ..models import (
+    UPLOAD_MAX_ATTEMPTS,
+    Case,
+    CaseSource,
+    CaseStatus,
+    Upload,
+    UploadExisting,
+    UploadStatus,
+    UploadWorkflow,
+)
+from ..services.bulk import bulk_steps_for, cases_workflow_apply
 from ..services.cases import cases_save_many
 from . import snapshot
 from .columns import Vocabularies
@@ -35,6 +45,16 @@ from .reading import FileRefused, check_size, open_upload, refusal_for
 
 PROGRESS_EVERY = 250
 UPLOADERS = (Role.NATIONAL_ADMIN,)
+
+
+def upload_workflows_for(user: User) -> list[str]:
+    """What an import may do with the cases it writes, for ``user``: a national
+    admin may submit or validate them on import (they are the validator);
+    anyone else imports drafts."""
+    steps = bulk_steps_for(user) if user.role == Role.NATIONAL_ADMIN else []
+    return [UploadWorkflow.DRAFT] + [
+        step for step in (UploadWorkflow.SUBMIT, UploadWorkflow.VALIDATE) if step in steps
+    ]
 
 
 def _check_uploader(user: User, api_key: ApiKey | None) -> None:
@@ -63,11 +83,15 @@ def upload_create(
     *,
     user: User,
     file,
+    workflow: str = UploadWorkflow.DRAFT,
     api_key: ApiKey | None = None,
     request: HttpRequest | None = None,
 ) -> Upload:
-    """Store the file and queue its check. ``file``: an UploadedFile."""
+    """Store the file and queue its check. ``file``: an UploadedFile;
+    ``workflow``: the step the import then takes on the cases it writes."""
     _check_uploader(user, api_key)
+    if workflow not in upload_workflows_for(user):
+        raise PermissionDenied
     check_size(file.size)
     digest = hashlib.sha256()
     for chunk in file.chunks():
@@ -81,12 +105,19 @@ def upload_create(
         original_name=name,
         size=file.size,
         sha256=digest.hexdigest(),
+        workflow=workflow,
         progress_at=timezone.now(),
     )
     suffix = Path(name).suffix.lower()[:6] or ".bin"
     upload.file.save(f"upload{suffix}", file, save=False)
     upload.save()
-    _audit(AuditAction.UPLOAD_CREATED, upload=upload, request=request, size=upload.size)
+    _audit(
+        AuditAction.UPLOAD_CREATED,
+        upload=upload,
+        request=request,
+        size=upload.size,
+        workflow=workflow,
+    )
     _queue(tasks.check_upload, upload)
     return upload
 
@@ -369,6 +400,8 @@ def upload_import(*, upload: Upload) -> Upload:
                     "created": [case.reference for case in created],
                     "updated": [case.reference for case in updated],
                 }
+                if upload.workflow != UploadWorkflow.DRAFT:
+                    upload.result["workflow"] = _workflow_apply(upload, [*created, *updated])
                 upload.save()
         except Exception:
             upload.status = UploadStatus.FAILED
@@ -381,8 +414,47 @@ def upload_import(*, upload: Upload) -> Upload:
         upload=upload,
         created=len(created),
         updated=len(updated),
+        workflow=upload.workflow,
+        changed=upload.result.get("workflow", {}).get("changed", 0),
     )
     return upload
+
+
+WORKFLOW_STATUS = {
+    UploadWorkflow.SUBMIT: CaseStatus.SUBMITTED,
+    UploadWorkflow.VALIDATE: CaseStatus.VALIDATED,
+}
+
+
+def _workflow_apply(upload: Upload, cases: list[Case]) -> dict:
+    """Take the upload's chosen step on the cases just written, in the import's
+    transaction, through the bulk workflow (its history, audit rows and one
+    set-based update of the statistics). The cases it leaves as they are are
+    listed with the reason."""
+    result = {"action": upload.workflow, "changed": 0, "unchanged": []}
+    if not cases:
+        return result
+    ids = [case.pk for case in cases]
+    if upload.workflow not in upload_workflows_for(upload.user):
+        # The uploader's role changed since the upload: the cases stay drafts.
+        result["message"] = _("You may no longer take this step on these cases.")
+        return result
+    result["changed"] = cases_workflow_apply(
+        user=upload.user,
+        case_ids=ids,
+        action=upload.workflow,
+        comment=_("Bulk upload"),
+        details={"upload": upload.pk},
+    )
+    unchanged = (
+        Case.objects.filter(pk__in=ids)
+        .exclude(status=WORKFLOW_STATUS[upload.workflow])
+        .order_by("reference")
+        .values_list("reference", flat=True)
+    )
+    reason = _("This case cannot change that way from its current status.")
+    result["unchanged"] = [{"reference": ref, "reason": reason} for ref in unchanged]
+    return result
 
 
 def _validated_items(upload: Upload, *, skip_existing: bool):

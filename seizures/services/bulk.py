@@ -63,7 +63,7 @@ def _check_step(user: User, action: str) -> None:
         raise PermissionDenied
 
 
-def _step_records(cases, *, user: User, to: str, bulk: int | None, comment: str = ""):
+def _step_records(cases, *, user: User, to: str, details: dict, comment: str = ""):
     """The history entries and audit rows of ``cases`` moving to ``to`` (each from
     the status it holds in memory, which the caller then moves on)."""
     case_action, audit_action = {
@@ -82,16 +82,13 @@ def _step_records(cases, *, user: User, to: str, bulk: int | None, comment: str 
                 comment=comment,
             )
         )
-        details = {"reference": case.reference, "from": case.status}
-        if bulk is not None:
-            details["bulk_action"] = bulk
         audit.append(
             {
                 "action": audit_action,
                 "actor": user,
                 "administration": user.administration,
                 "target": case,
-                "details": details,
+                "details": {"reference": case.reference, "from": case.status, **details},
             }
         )
         case.status = to
@@ -100,11 +97,18 @@ def _step_records(cases, *, user: User, to: str, bulk: int | None, comment: str 
 
 @transaction.atomic
 def cases_workflow_apply(
-    *, user: User, case_ids: list[int], action: str, reason: str = "", bulk: int | None = None
+    *,
+    user: User,
+    case_ids: list[int],
+    action: str,
+    reason: str = "",
+    comment: str = "",
+    details: dict | None = None,
 ) -> int:
     """Take ``action`` on those of ``case_ids`` that belong to the user's
     administration and are in a status it applies to; the others are left as they
-    are. All or nothing. Returns how many cases changed."""
+    are. All or nothing. ``comment`` goes into each case's history (a rejection's
+    is its reason), ``details`` into each audit row. Returns how many cases changed."""
     _check_step(user, action)
     if action == BulkActionKind.REJECT and not reason.strip():
         raise PermissionDenied(_("Give the reason for the rejection."))
@@ -124,8 +128,10 @@ def cases_workflow_apply(
     ids = [case.pk for case in cases]
     history, audit = [], []
 
-    def record(chosen, to, comment=""):
-        entries, rows = _step_records(chosen, user=user, to=to, bulk=bulk, comment=comment)
+    def record(chosen, to, comment=comment):
+        entries, rows = _step_records(
+            chosen, user=user, to=to, details=details or {}, comment=comment
+        )
         history.extend(entries)
         audit.extend(rows)
 
@@ -259,7 +265,11 @@ def bulk_action_run(*, job: BulkAction) -> BulkAction:
                 job.save(update_fields=["status", "finished_at"])
                 return job
             changed = cases_workflow_apply(
-                user=user, case_ids=batch, action=job.action, reason=job.reason, bulk=job.pk
+                user=user,
+                case_ids=batch,
+                action=job.action,
+                reason=job.reason,
+                details={"bulk_action": job.pk},
             )
             job.case_ids = rest
             job.cases_done += changed
