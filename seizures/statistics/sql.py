@@ -132,6 +132,41 @@ def add_select(
         cursor.execute(statement, params)
 
 
+def add_joined(table: str, *, cases, levels, values, every: str) -> None:
+    """Add to the dimension table, in one ``INSERT … SELECT … ON CONFLICT``
+    statement, the rows of a batch of cases: ``cases`` (s_case, s_month,
+    s_country), ``levels`` (s_case, s_area, s_type) and ``values`` (s_case,
+    s_kind, s_value) are ``values()`` querysets with no row twice; each case
+    counts once per level and value, for its country and for ``every``."""
+    name, key, measures = TABLES[table]
+    parts = [queryset_sql(queryset) for queryset in (cases, levels, values)]
+    if None in parts:
+        return
+    qn = connection.ops.quote_name
+    country = MODELS[table]._meta.get_field("country").db_type(connection)
+    (cases_sql, cases_params), (levels_sql, levels_params), (values_sql, values_params) = parts
+    # Table and column names come from the models, aliases from summary.py.
+    statement = (
+        f"WITH batch_cases AS ({cases_sql}), batch_levels AS ({levels_sql}), "  # noqa: S608
+        f"batch_values AS ({values_sql}), contribution AS ("
+        "SELECT v.s_kind, c.s_country, l.s_area, l.s_type, c.s_month, v.s_value, "
+        "COUNT(*) AS s_cases FROM batch_cases c "
+        "JOIN batch_levels l ON l.s_case = c.s_case "
+        "JOIN batch_values v ON v.s_case = c.s_case "
+        "GROUP BY v.s_kind, c.s_country, l.s_area, l.s_type, c.s_month, v.s_value) "
+        f"INSERT INTO {qn(name)} ({_quoted([*key, *measures])}) "
+        "SELECT * FROM (SELECT * FROM contribution UNION ALL "
+        f"SELECT s_kind, CAST(%s AS {country}), s_area, s_type, s_month, s_value, SUM(s_cases) "
+        "FROM contribution GROUP BY s_kind, s_area, s_type, s_month, s_value) source "
+        # "WHERE 1 = 1": SQLite reads an ON CONFLICT right after a FROM as a join's ON.
+        "WHERE 1 = 1 ORDER BY 1, 2, 3, 4, 5, 6 "
+        f"ON CONFLICT ({_quoted(key)}) DO UPDATE SET "
+        + ", ".join(f"{qn(m)} = {qn(name)}.{qn(m)} + excluded.{qn(m)}" for m in measures)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*cases_params, *levels_params, *values_params, every])
+
+
 def insert_select(table: str, queryset, aliases: list[str]) -> None:
     """``INSERT INTO table SELECT …`` the rows of a ``values()`` queryset whose
     ``aliases`` (annotation names) give, in order, the table's key then its measures."""

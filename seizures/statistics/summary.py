@@ -41,6 +41,7 @@ from ..models import (
     CommodityType,
     Dimension,
     DimensionStatMonth,
+    RouteLeg,
     StatDimension,
     Unit,
 )
@@ -326,12 +327,81 @@ def statistics_rebuild() -> int:
     )
 
 
+def _batch_cases(case_ids: list[int]):
+    """The validated cases of ``case_ids``: each one's month and reporting country."""
+    return (
+        Case.objects.filter(pk__in=sql.among(case_ids), status=CaseStatus.VALIDATED)
+        .annotate(
+            s_case=F("pk"),
+            s_month=TruncMonth("seizure_date", output_field=DateField()),
+            s_country=F("country"),
+        )
+        .values("s_case", "s_month", "s_country")
+        .order_by()
+    )
+
+
+def _batch_levels(case_ids: list[int]):
+    """Each case's commodity levels, once each: (case, area, commodity type)."""
+    lines = CommodityLine.objects.filter(case_id__in=sql.among(case_ids))
+    first, *others = [
+        lines.annotate(s_case=F("case_id"), s_area=area, s_type=commodity_type)
+        .values("s_case", "s_area", "s_type")
+        .order_by()
+        for area, commodity_type in LEVELS
+    ]
+    return first.union(*others)
+
+
+def _batch_values(case_ids: list[int]):
+    """Each case's dimension values, once each: (case, kind, value), as
+    ``case_dimensions`` gives them for one case."""
+    among = sql.among(case_ids)
+    legs = RouteLeg.objects.filter(case_id__in=among).annotate(s_case=F("case_id"))
+    cases = Case.objects.filter(pk__in=among).annotate(s_case=F("pk"))
+    links = Case.concealment_methods.through.objects.filter(case_id__in=among)
+    parts = [
+        legs.annotate(s_kind=F("kind"), s_value=F("country")),
+        legs.filter(kind=StatDimension.DEPARTURE)
+        .annotate(
+            destination=FilteredRelation(
+                "case__route_legs", condition=Q(case__route_legs__kind=StatDimension.DESTINATION)
+            )
+        )
+        .filter(destination__country__isnull=False)
+        .annotate(
+            s_kind=Value(StatDimension.ROUTE.value, output_field=CharField()),
+            s_value=Concat(
+                "country", Value(ROUTE_SEPARATOR), "destination__country", output_field=CharField()
+            ),
+        ),
+        *(
+            cases.filter(**{f"{column}__isnull": False}).annotate(
+                s_kind=Value(kind.value, output_field=CharField()),
+                s_value=Cast(column, CharField()),
+            )
+            for kind, column in (
+                (StatDimension.TRANSPORT_MODE, "transport_mode_id"),
+                (StatDimension.DETECTION_METHOD, "detection_method_id"),
+            )
+        ),
+        links.annotate(
+            s_case=F("case_id"),
+            s_kind=Value(StatDimension.CONCEALMENT.value, output_field=CharField()),
+            s_value=Cast("concealmentmethod_id", CharField()),
+        ),
+    ]
+    first, *others = [part.values("s_case", "s_kind", "s_value").order_by() for part in parts]
+    return first.union(*others)
+
+
 @transaction.atomic
 def statistics_cases_add(*, case_ids: list[int]) -> None:
     """Add the contribution of cases just validated together (a bulk validation),
-    as ``statistics_case_add`` does for one, set-based: the rebuild's own
-    ``SELECT … GROUP BY`` statements, limited to these cases, summed into the
-    stored rows with one ``INSERT … SELECT … ON CONFLICT`` per table."""
+    as ``statistics_case_add`` does for one, set-based: one ``INSERT … SELECT …
+    ON CONFLICT`` per table. The case table takes the rebuild's own ``SELECT …
+    GROUP BY`` limited to these cases; the dimension table joins each case's
+    levels to its dimension values (a few rows per case each) and counts."""
     if not case_ids:
         return
     lines = _validated_lines(case_ids)
@@ -340,9 +410,10 @@ def statistics_cases_add(*, case_ids: list[int]) -> None:
         [_case_rows(lines, area, commodity_type) for area, commodity_type in LEVELS],
         CASE_ALIASES,
     )
-    sql.add_select(
+    sql.add_joined(
         "dimension",
-        list(_dimension_rows(lines)),
-        DIMENSION_ALIASES,
-        every=("s_country", EVERY_COUNTRY),
+        cases=_batch_cases(case_ids),
+        levels=_batch_levels(case_ids),
+        values=_batch_values(case_ids),
+        every=EVERY_COUNTRY,
     )
