@@ -84,52 +84,32 @@ def among(ids: list[int]) -> RawSQL:
     return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
 
 
-def add_select(
-    table: str, querysets: list, aliases: list[str], *, every: tuple[str, str] | None = None
-) -> None:
+def add_select(table: str, querysets: list, aliases: list[str]) -> None:
     """Add to the stored rows, in one ``INSERT … SELECT … ON CONFLICT`` statement,
     the rows of ``querysets`` (``values()`` querysets as for ``insert_select``, each
-    grouped by the table's key, no key in two of them). With ``every`` (an alias of
-    a key column and a value), also their sums over that column, stored with that
-    value: the all-countries rows."""
+    grouped by the table's key, no key in two of them)."""
     selects = [statement for statement in map(queryset_sql, querysets) if statement]
     if not selects:
         return
     name, key, measures = TABLES[table]
     qn = connection.ops.quote_name
     columns = _quoted(aliases)
-    params = [param for _select, part in selects for param in part]
-    rows = f"SELECT {columns} FROM contribution"  # noqa: S608 (aliases of our own)
-    if every is not None:
-        alias, value = every
-        field = MODELS[table]._meta.get_field(key[aliases.index(alias)])
-        grouped = [qn(name) for name in aliases[: len(key)] if name != alias]
-        chosen = [
-            f"CAST(%s AS {field.db_type(connection)})" if name == alias else qn(name)
-            for name in aliases[: len(key)]
-        ]
-        summed = [f"SUM({qn(name)})" for name in aliases[len(key) :]]
-        rows += (
-            f" UNION ALL SELECT {', '.join(chosen + summed)} FROM contribution"  # noqa: S608
-            f" GROUP BY {', '.join(grouped)}"
-        )
-        params.append(value)
     union = " UNION ALL ".join(
         f"SELECT {columns} FROM ({select}) part{number}"  # noqa: S608
         for number, (select, _params) in enumerate(selects)
     )
-    # "WHERE 1 = 1": SQLite reads an ON CONFLICT right after a FROM as a join's ON.
     statement = (
-        f"WITH contribution AS ({union}) "  # noqa: S608
-        f"INSERT INTO {qn(name)} ({_quoted([*key, *measures])}) "
-        f"SELECT * FROM ({rows}) source WHERE 1 = 1 "
+        f"INSERT INTO {qn(name)} ({_quoted([*key, *measures])}) "  # noqa: S608
+        f"SELECT * FROM ({union}) source "
+        # "WHERE 1 = 1": SQLite reads an ON CONFLICT right after a FROM as a join's ON.
+        "WHERE 1 = 1 "
         # In the order of the key's index: the stored rows are met page by page.
         f"ORDER BY {', '.join(str(number) for number in range(1, len(key) + 1))} "
         f"ON CONFLICT ({_quoted(key)}) DO UPDATE SET "
         + ", ".join(f"{qn(m)} = {qn(name)}.{qn(m)} + excluded.{qn(m)}" for m in measures)
     )
     with connection.cursor() as cursor:
-        cursor.execute(statement, params)
+        cursor.execute(statement, [param for _select, part in selects for param in part])
 
 
 def add_joined(table: str, *, cases, levels, values, every: str) -> None:
