@@ -54,11 +54,18 @@ def test_bulk_validation_validates_drafts_and_submitted_cases_with_their_history
     }
     draft = Case.objects.get(pk=french_cases["draft"].pk)
     assert draft.validated_by == national_admin and draft.submitted_at is not None
-    actions = list(CaseChange.objects.filter(case=draft).values_list("action", flat=True))
-    assert "submitted" in actions and "validated" in actions
-    assert AuditEvent.objects.filter(
+    changes = list(
+        CaseChange.objects.filter(case=draft).order_by("pk").values_list("action", "changes")
+    )
+    assert changes[-2:] == [
+        ("submitted", {"status": {"from": "draft", "to": "submitted"}}),
+        ("validated", {"status": {"from": "submitted", "to": "validated"}}),
+    ]
+    audit = AuditEvent.objects.get(
         action="case.validated", object_id=str(draft.pk), actor=national_admin
-    ).exists()
+    )
+    assert audit.details == {"reference": draft.reference, "from": "submitted"}
+    assert audit.object_type == "seizures.case" and audit.administration == draft.administration
 
 
 def test_bulk_validation_keeps_the_summaries_equal_to_direct_counts(
