@@ -152,6 +152,48 @@ def audit_events_create_many(events: list[dict]) -> None:
     AuditEvent.objects.bulk_create(rows, batch_size=1000)
 
 
+def audit_events_create_for(
+    *, action: str, actor: User, targets, details: dict, administration=None
+) -> None:
+    """Append one event per object of ``targets`` (a queryset) with one
+    ``INSERT … SELECT``: a bulk step on thousands of cases. ``details`` maps each
+    key to a value or to an expression on the target (``F("reference")``); the
+    keys are the caller's own, never a secret."""
+    from django.db.models import CharField, F, Value
+    from django.db.models.functions import Cast, JSONObject
+
+    from cen_suite.rows import rows_insert_from
+
+    rows = targets.order_by("pk").annotate(
+        a_created_at=Value(timezone.now()),
+        a_actor=Value(actor.pk),
+        a_actor_email=Value(actor.email),
+        a_administration=Value((administration or actor.administration).pk),
+        a_action=Value(action),
+        a_object_type=Value(targets.model._meta.label_lower),
+        a_object_id=Cast(F("pk"), CharField()),
+        a_outcome=Value(AuditOutcome.SUCCESS.value),
+        a_details=JSONObject(
+            **{
+                key: value if hasattr(value, "resolve_expression") else Value(value)
+                for key, value in details.items()
+            }
+        ),
+    )
+    fields = {
+        "created_at": "a_created_at",
+        "actor": "a_actor",
+        "actor_email": "a_actor_email",
+        "administration": "a_administration",
+        "action": "a_action",
+        "object_type": "a_object_type",
+        "object_id": "a_object_id",
+        "outcome": "a_outcome",
+        "details": "a_details",
+    }
+    rows_insert_from(model=AuditEvent, queryset=rows.values(*fields.values()), fields=fields)
+
+
 # --- Login -------------------------------------------------------------------
 
 

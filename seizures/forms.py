@@ -38,6 +38,7 @@ from .models import (
     TransportMode,
     Unit,
     UploadExisting,
+    UploadWorkflow,
 )
 from .photos import photo_sanitise
 from .search.forms import BootstrapBoundField
@@ -629,6 +630,24 @@ class UploadForm(forms.Form):
         help_text=_("The filled template (.xlsx), or its Cases sheet saved as CSV (UTF-8)."),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
     )
+
+    def __init__(self, *args, workflows: list[str], **kwargs):
+        """``workflows``: what the user may have the import do with its cases
+        (imports/service.py ``upload_workflows_for``); asked only when there is
+        more than drafts."""
+        super().__init__(*args, **kwargs)
+        if len(workflows) > 1:
+            self.fields["workflow"] = forms.ChoiceField(
+                label=_("On import"),
+                choices=[(value, UploadWorkflow(value).label) for value in workflows],
+                initial=UploadWorkflow.DRAFT,
+                required=False,  # not chosen: drafts
+                widget=forms.RadioSelect,
+                help_text=_(
+                    "Validated cases count in the statistics at once. Each case's history "
+                    "and the audit log record the step."
+                ),
+            )
 
     def clean_file(self):
         from django.conf import settings

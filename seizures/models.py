@@ -792,6 +792,15 @@ class UploadExisting(models.TextChoices):
     SKIP = "skip", _("Skip existing cases")
 
 
+class UploadWorkflow(models.TextChoices):
+    """The workflow step an import takes on the cases it writes (a national
+    admin's choice: they are the validator)."""
+
+    DRAFT = "draft", _("Import as drafts")
+    SUBMIT = "submit", _("Submit on import")
+    VALIDATE = "validate", _("Validate on import")
+
+
 def _upload_path(instance, filename):
     # Never the user's file name on disk: it is kept in original_name.
     return f"uploads/{uuid.uuid4().hex}/{filename.rsplit('/', 1)[-1][-80:]}"
@@ -874,6 +883,10 @@ class Upload(models.Model):
         max_length=6,
         choices=UploadExisting.choices,
         default=UploadExisting.UPDATE,
+    )
+    # Taken on the imported cases through the bulk workflow (services/bulk.py).
+    workflow = models.CharField(
+        _("on import"), max_length=8, choices=UploadWorkflow.choices, default=UploadWorkflow.DRAFT
     )
     rows_total = models.PositiveIntegerField(default=0)
     rows_done = models.PositiveIntegerField(default=0)

@@ -3,7 +3,7 @@ are validated by ``case_validate`` (the entry form's validator), not here."""
 
 from rest_framework import serializers
 
-from ..models import AbroadReason, UploadExisting, UploadStatus
+from ..models import AbroadReason, UploadExisting, UploadStatus, UploadWorkflow
 
 VALUE_HELP = "A vocabulary code (e.g. AIR_PASSENGER) or its label in any of the six languages."
 REQUIRED_FACT_HELP = (
@@ -149,6 +149,12 @@ class CaseOutSerializer(serializers.Serializer):
 
 class UploadInSerializer(serializers.Serializer):
     file = serializers.FileField(help_text="The filled template (.xlsx) or a CSV file.")
+    workflow = serializers.ChoiceField(
+        choices=UploadWorkflow.values,
+        default="draft",
+        help_text="What the import does with the cases it writes: leaves them drafts, "
+        "submits them, or validates them (national administrators only).",
+    )
     profile = serializers.CharField(
         required=False,
         help_text=(
@@ -187,6 +193,7 @@ class UploadOutSerializer(serializers.Serializer):
     file = serializers.CharField()
     sha256 = serializers.CharField()
     status = serializers.ChoiceField(choices=UploadStatus.values)
+    workflow = serializers.ChoiceField(choices=UploadWorkflow.values)
     rows_total = serializers.IntegerField()
     rows_done = serializers.IntegerField()
     summary = serializers.DictField()

@@ -13,7 +13,7 @@ from ..imports import service
 from ..imports.conventions import BadAnswer
 from ..imports.json_cases import case_batch_save
 from ..imports.reading import FileRefused
-from ..models import Case, UploadExisting, UploadStatus
+from ..models import Case, UploadExisting, UploadStatus, UploadWorkflow
 from . import serializers
 from .auth import AuditedMixin
 
@@ -193,6 +193,7 @@ def _upload_out(upload, request, page: int = 1) -> dict:
         "file": upload.original_name,
         "sha256": upload.sha256,
         "status": upload.status,
+        "workflow": upload.workflow,
         "rows_total": upload.rows_total,
         "rows_done": upload.rows_done,
         "summary": upload.summary,
@@ -237,6 +238,11 @@ class UploadCreateView(ApiView):
         request={"multipart/form-data": serializers.UploadInSerializer},
         responses={
             202: serializers.UploadOutSerializer,
+            403: OpenApiResponse(
+                serializers.ErrorSerializer,
+                description="A workflow step on import asked by someone other than a "
+                "national administrator.",
+            ),
             **_error_responses(body=True, lookup=True),
         },
     )
@@ -244,6 +250,15 @@ class UploadCreateView(ApiView):
         file = request.FILES.get("file")
         if file is None:
             return Response({"detail": _("Send the file in the “file” field.")}, 400)
+        workflow = request.data.get("workflow") or UploadWorkflow.DRAFT
+        if workflow not in UploadWorkflow.values:
+            detail = _("“workflow” is one of: %(choices)s.") % {
+                "choices": ", ".join(UploadWorkflow.values)
+            }
+            return Response({"detail": detail}, 400)
+        if workflow not in service.upload_workflows_for(request.user):
+            detail = _("Only a national administrator may submit or validate cases on import.")
+            return Response({"detail": detail}, status=status.HTTP_403_FORBIDDEN)
         profile = None
         if request.data.get("profile"):
             # Another administration's profile is a 404, like one that does not exist.
@@ -254,6 +269,7 @@ class UploadCreateView(ApiView):
             upload = service.upload_create(
                 user=request.user,
                 file=file,
+                workflow=workflow,
                 api_key=request.auth,
                 profile=profile,
                 request=request,

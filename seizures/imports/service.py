@@ -27,13 +27,16 @@ from cen_suite.queueing import task_enqueue_on_commit
 from .. import tasks
 from ..models import (
     UPLOAD_MAX_ATTEMPTS,
+    Case,
     CaseSource,
     CaseStatus,
     MappingProfile,
     Upload,
     UploadExisting,
     UploadStatus,
+    UploadWorkflow,
 )
+from ..services.bulk import bulk_steps_for, cases_workflow_apply
 from ..services.cases import cases_save_many
 from . import mapping, snapshot
 from .columns import Vocabularies
@@ -44,6 +47,16 @@ from .reading import FileRefused, NeedsMapping, check_size, open_upload, refusal
 
 PROGRESS_EVERY = 250
 UPLOADERS = (Role.NATIONAL_ADMIN,)
+
+
+def upload_workflows_for(user: User) -> list[str]:
+    """What an import may do with the cases it writes, for ``user``: a national
+    admin may submit or validate them on import (they are the validator);
+    anyone else imports drafts."""
+    steps = bulk_steps_for(user) if user.role == Role.NATIONAL_ADMIN else []
+    return [UploadWorkflow.DRAFT] + [
+        step for step in (UploadWorkflow.SUBMIT, UploadWorkflow.VALIDATE) if step in steps
+    ]
 
 
 def _check_uploader(user: User, api_key: ApiKey | None) -> None:
@@ -72,14 +85,18 @@ def upload_create(
     *,
     user: User,
     file,
+    workflow: str = UploadWorkflow.DRAFT,
     api_key: ApiKey | None = None,
     profile: MappingProfile | None = None,
     request: HttpRequest | None = None,
 ) -> Upload:
-    """Store the file and queue its check. ``file``: an UploadedFile; ``profile``:
-    the administration's mapping profile to read it with (else the one for its
+    """Store the file and queue its check. ``file``: an UploadedFile; ``workflow``:
+    the step the import then takes on the cases it writes; ``profile``: the
+    administration's mapping profile to read it with (else the one for its
     headers, if any, is found by the check)."""
     _check_uploader(user, api_key)
+    if workflow not in upload_workflows_for(user):
+        raise PermissionDenied
     if profile is not None and profile.administration_id != user.administration_id:
         raise PermissionDenied
     check_size(file.size)
@@ -95,6 +112,7 @@ def upload_create(
         original_name=name,
         size=file.size,
         sha256=digest.hexdigest(),
+        workflow=workflow,
         progress_at=timezone.now(),
         profile=profile,
         mapping=mapping.profile_mapping(profile) if profile is not None else {},
@@ -102,7 +120,13 @@ def upload_create(
     suffix = Path(name).suffix.lower()[:6] or ".bin"
     upload.file.save(f"upload{suffix}", file, save=False)
     upload.save()
-    _audit(AuditAction.UPLOAD_CREATED, upload=upload, request=request, size=upload.size)
+    _audit(
+        AuditAction.UPLOAD_CREATED,
+        upload=upload,
+        request=request,
+        size=upload.size,
+        workflow=workflow,
+    )
     _queue(tasks.check_upload, upload)
     return upload
 
@@ -479,6 +503,8 @@ def upload_import(*, upload: Upload) -> Upload:
                     "created": [case.reference for case in created],
                     "updated": [case.reference for case in updated],
                 }
+                if upload.workflow != UploadWorkflow.DRAFT:
+                    upload.result["workflow"] = _workflow_apply(upload, [*created, *updated])
                 upload.save()
         except Exception:
             upload.status = UploadStatus.FAILED
@@ -491,8 +517,47 @@ def upload_import(*, upload: Upload) -> Upload:
         upload=upload,
         created=len(created),
         updated=len(updated),
+        workflow=upload.workflow,
+        changed=upload.result.get("workflow", {}).get("changed", 0),
     )
     return upload
+
+
+WORKFLOW_STATUS = {
+    UploadWorkflow.SUBMIT: CaseStatus.SUBMITTED,
+    UploadWorkflow.VALIDATE: CaseStatus.VALIDATED,
+}
+
+
+def _workflow_apply(upload: Upload, cases: list[Case]) -> dict:
+    """Take the upload's chosen step on the cases just written, in the import's
+    transaction, through the bulk workflow (its history, audit rows and one
+    set-based update of the statistics). The cases it leaves as they are are
+    listed with the reason."""
+    result = {"action": upload.workflow, "changed": 0, "unchanged": []}
+    if not cases:
+        return result
+    ids = [case.pk for case in cases]
+    if upload.workflow not in upload_workflows_for(upload.user):
+        # The uploader's role changed since the upload: the cases stay drafts.
+        result["message"] = _("You may no longer take this step on these cases.")
+        return result
+    result["changed"] = cases_workflow_apply(
+        user=upload.user,
+        case_ids=ids,
+        action=upload.workflow,
+        comment=_("Bulk upload"),
+        details={"upload": upload.pk},
+    )
+    unchanged = (
+        Case.objects.filter(pk__in=ids)
+        .exclude(status=WORKFLOW_STATUS[upload.workflow])
+        .order_by("reference")
+        .values_list("reference", flat=True)
+    )
+    reason = _("This case cannot change that way from its current status.")
+    result["unchanged"] = [{"reference": ref, "reason": reason} for ref in unchanged]
+    return result
 
 
 def _validated_items(upload: Upload, *, skip_existing: bool):

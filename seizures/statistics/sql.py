@@ -7,7 +7,10 @@ two validations at the same moment from losing one another's count.
 engine-specific parts (the month of a date above all) stay Django's.
 """
 
+import json
+
 from django.db import connection
+from django.db.models.expressions import RawSQL
 
 from ..models import CaseStatMonth, DimensionStatMonth
 from ..rawsql import queryset_sql
@@ -70,6 +73,78 @@ def add(table: str, rows: list[tuple], *, prune: bool = True) -> None:
             + f" AND {qn('cases')} <= 0",
             keys,
         )
+
+
+def among(ids: list[int]) -> RawSQL:
+    """A subquery of ``ids`` for an ``__in`` filter, as one parameter: the rebuild's
+    statements limited to a batch of cases name its ids in each of their parts,
+    and one parameter per id would be tens of thousands."""
+    if connection.vendor == "postgresql":
+        return RawSQL("SELECT unnest(%s::bigint[])", (list(ids),))
+    return RawSQL("SELECT value FROM json_each(%s)", (json.dumps(list(ids)),))
+
+
+def add_select(table: str, querysets: list, aliases: list[str]) -> None:
+    """Add to the stored rows, in one ``INSERT … SELECT … ON CONFLICT`` statement,
+    the rows of ``querysets`` (``values()`` querysets as for ``insert_select``, each
+    grouped by the table's key, no key in two of them)."""
+    selects = [statement for statement in map(queryset_sql, querysets) if statement]
+    if not selects:
+        return
+    name, key, measures = TABLES[table]
+    qn = connection.ops.quote_name
+    columns = _quoted(aliases)
+    union = " UNION ALL ".join(
+        f"SELECT {columns} FROM ({select}) part{number}"  # noqa: S608
+        for number, (select, _params) in enumerate(selects)
+    )
+    statement = (
+        f"INSERT INTO {qn(name)} ({_quoted([*key, *measures])}) "  # noqa: S608
+        f"SELECT * FROM ({union}) source "
+        # "WHERE 1 = 1": SQLite reads an ON CONFLICT right after a FROM as a join's ON.
+        "WHERE 1 = 1 "
+        # In the order of the key's index: the stored rows are met page by page.
+        f"ORDER BY {', '.join(str(number) for number in range(1, len(key) + 1))} "
+        f"ON CONFLICT ({_quoted(key)}) DO UPDATE SET "
+        + ", ".join(f"{qn(m)} = {qn(name)}.{qn(m)} + excluded.{qn(m)}" for m in measures)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [param for _select, part in selects for param in part])
+
+
+def add_joined(table: str, *, cases, levels, values, every: str) -> None:
+    """Add to the dimension table, in one ``INSERT … SELECT … ON CONFLICT``
+    statement, the rows of a batch of cases: ``cases`` (s_case, s_month,
+    s_country), ``levels`` (s_case, s_area, s_type) and ``values`` (s_case,
+    s_kind, s_value) are ``values()`` querysets with no row twice; each case
+    counts once per level and value, for its country and for ``every``."""
+    name, key, measures = TABLES[table]
+    parts = [queryset_sql(queryset) for queryset in (cases, levels, values)]
+    if None in parts:
+        return
+    qn = connection.ops.quote_name
+    country = MODELS[table]._meta.get_field("country").db_type(connection)
+    (cases_sql, cases_params), (levels_sql, levels_params), (values_sql, values_params) = parts
+    # Table and column names come from the models, aliases from summary.py.
+    statement = (
+        f"WITH batch_cases AS ({cases_sql}), batch_levels AS ({levels_sql}), "  # noqa: S608
+        f"batch_values AS ({values_sql}), contribution AS ("
+        "SELECT v.s_kind, c.s_country, l.s_area, l.s_type, c.s_month, v.s_value, "
+        "COUNT(*) AS s_cases FROM batch_cases c "
+        "JOIN batch_levels l ON l.s_case = c.s_case "
+        "JOIN batch_values v ON v.s_case = c.s_case "
+        "GROUP BY v.s_kind, c.s_country, l.s_area, l.s_type, c.s_month, v.s_value) "
+        f"INSERT INTO {qn(name)} ({_quoted([*key, *measures])}) "
+        "SELECT * FROM (SELECT * FROM contribution UNION ALL "
+        f"SELECT s_kind, CAST(%s AS {country}), s_area, s_type, s_month, s_value, SUM(s_cases) "
+        "FROM contribution GROUP BY s_kind, s_area, s_type, s_month, s_value) source "
+        # "WHERE 1 = 1": SQLite reads an ON CONFLICT right after a FROM as a join's ON.
+        "WHERE 1 = 1 ORDER BY 1, 2, 3, 4, 5, 6 "
+        f"ON CONFLICT ({_quoted(key)}) DO UPDATE SET "
+        + ", ".join(f"{qn(m)} = {qn(name)}.{qn(m)} + excluded.{qn(m)}" for m in measures)
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(statement, [*cases_params, *levels_params, *values_params, every])
 
 
 def insert_select(table: str, queryset, aliases: list[str]) -> None:

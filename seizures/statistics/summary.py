@@ -41,6 +41,7 @@ from ..models import (
     CommodityType,
     Dimension,
     DimensionStatMonth,
+    RouteLeg,
     StatDimension,
     Unit,
 )
@@ -210,8 +211,13 @@ LEVELS = (
 DECIMAL = DecimalField(max_digits=24, decimal_places=6)
 
 
-def _validated_lines():
-    return CommodityLine.objects.filter(case__status=CaseStatus.VALIDATED).annotate(
+def _validated_lines(case_ids: list[int] | None = None):
+    """The lines of validated cases (of ``case_ids`` only, when given), with the
+    month and reporting country of their case."""
+    lines = CommodityLine.objects.filter(case__status=CaseStatus.VALIDATED)
+    if case_ids is not None:
+        lines = lines.filter(case_id__in=sql.among(case_ids))
+    return lines.annotate(
         s_month=TruncMonth("case__seizure_date", output_field=DateField()),
         s_country=F("case__country"),
     )
@@ -231,10 +237,9 @@ def _quantity(dimension: str) -> Sum:
     )
 
 
-def _case_rows(area, commodity_type):
+def _case_rows(lines, area, commodity_type):
     return (
-        _validated_lines()
-        .annotate(s_area=area, s_type=commodity_type)
+        lines.annotate(s_area=area, s_type=commodity_type)
         .values("s_month", "s_country", "s_area", "s_type")
         .annotate(
             s_cases=Count("case", distinct=True),
@@ -245,10 +250,9 @@ def _case_rows(area, commodity_type):
     )
 
 
-def _dimension_sources():
-    """Lines of validated cases annotated with s_kind and s_value, one queryset per
-    kind of dimension (a line appears once per value its case has)."""
-    lines = _validated_lines()
+def _dimension_sources(lines):
+    """``lines`` annotated with s_kind and s_value, one queryset per kind of
+    dimension (a line appears once per value its case has)."""
     yield (
         lines.annotate(
             s_kind=F("case__route_legs__kind"), s_value=F("case__route_legs__country")
@@ -295,6 +299,19 @@ CASE_ALIASES = [
 DIMENSION_ALIASES = ["s_kind", "s_country", "s_area", "s_type", "s_month", "s_value", "s_cases"]
 
 
+def _dimension_rows(lines):
+    """One grouped queryset per commodity level and kind of dimension: together
+    the dimension table's rows of one reporting country, no key twice."""
+    for area, commodity_type in LEVELS:
+        for source in _dimension_sources(lines):
+            yield (
+                source.annotate(s_area=area, s_type=commodity_type)
+                .values("s_kind", "s_country", "s_area", "s_type", "s_month", "s_value")
+                .annotate(s_cases=Count("case", distinct=True))
+                .order_by()
+            )
+
+
 @transaction.atomic
 def statistics_rebuild() -> int:
     """Recompute both tables from the validated cases with ``INSERT … SELECT …
@@ -302,16 +319,11 @@ def statistics_rebuild() -> int:
     sql.prepare_rebuild()
     sql.clear("case")
     sql.clear("dimension")
+    lines = _validated_lines()
     for area, commodity_type in LEVELS:
-        sql.insert_select("case", _case_rows(area, commodity_type), CASE_ALIASES)
-        for source in _dimension_sources():
-            rows = (
-                source.annotate(s_area=area, s_type=commodity_type)
-                .values("s_kind", "s_country", "s_area", "s_type", "s_month", "s_value")
-                .annotate(s_cases=Count("case", distinct=True))
-                .order_by()
-            )
-            sql.insert_select("dimension", rows, DIMENSION_ALIASES)
+        sql.insert_select("case", _case_rows(lines, area, commodity_type), CASE_ALIASES)
+    for rows in _dimension_rows(lines):
+        sql.insert_select("dimension", rows, DIMENSION_ALIASES)
     # Every case has one reporting country: the all-countries rows are sums.
     every_country = (
         DimensionStatMonth.objects.annotate(
@@ -335,31 +347,94 @@ def statistics_rebuild() -> int:
     )
 
 
-def _summed(rows: list[tuple], measures: int) -> list[tuple]:
-    """Rows of the same key made one, their measures added."""
-    totals: dict[tuple, list] = {}
-    for row in rows:
-        key, values = row[:-measures], row[-measures:]
-        stored = totals.get(key)
-        if stored is None:
-            totals[key] = list(values)
-        else:
-            for index, value in enumerate(values):
-                stored[index] += value
-    return [(*key, *values) for key, values in totals.items()]
+def _batch_cases(case_ids: list[int]):
+    """The validated cases of ``case_ids``: each one's month and reporting country."""
+    return (
+        Case.objects.filter(pk__in=sql.among(case_ids), status=CaseStatus.VALIDATED)
+        .annotate(
+            s_case=F("pk"),
+            s_month=TruncMonth("seizure_date", output_field=DateField()),
+            s_country=F("country"),
+        )
+        .values("s_case", "s_month", "s_country")
+        .order_by()
+    )
+
+
+def _batch_levels(case_ids: list[int]):
+    """Each case's commodity levels, once each: (case, area, commodity type)."""
+    lines = CommodityLine.objects.filter(case_id__in=sql.among(case_ids))
+    first, *others = [
+        lines.annotate(s_case=F("case_id"), s_area=area, s_type=commodity_type)
+        .values("s_case", "s_area", "s_type")
+        .order_by()
+        for area, commodity_type in LEVELS
+    ]
+    return first.union(*others)
+
+
+def _batch_values(case_ids: list[int]):
+    """Each case's dimension values, once each: (case, kind, value), as
+    ``case_dimensions`` gives them for one case."""
+    among = sql.among(case_ids)
+    legs = RouteLeg.objects.filter(case_id__in=among).annotate(s_case=F("case_id"))
+    cases = Case.objects.filter(pk__in=among).annotate(s_case=F("pk"))
+    links = Case.concealment_methods.through.objects.filter(case_id__in=among)
+    parts = [
+        legs.annotate(s_kind=F("kind"), s_value=F("country")),
+        legs.filter(kind=StatDimension.DEPARTURE)
+        .annotate(
+            destination=FilteredRelation(
+                "case__route_legs", condition=Q(case__route_legs__kind=StatDimension.DESTINATION)
+            )
+        )
+        .filter(destination__country__isnull=False)
+        .annotate(
+            s_kind=Value(StatDimension.ROUTE.value, output_field=CharField()),
+            s_value=Concat(
+                "country", Value(ROUTE_SEPARATOR), "destination__country", output_field=CharField()
+            ),
+        ),
+        *(
+            cases.filter(**{f"{column}__isnull": False}).annotate(
+                s_kind=Value(kind.value, output_field=CharField()),
+                s_value=Cast(column, CharField()),
+            )
+            for kind, column in (
+                (StatDimension.ADMINISTRATION, "administration_id"),
+                (StatDimension.TRANSPORT_MODE, "transport_mode_id"),
+                (StatDimension.DETECTION_METHOD, "detection_method_id"),
+            )
+        ),
+        links.annotate(
+            s_case=F("case_id"),
+            s_kind=Value(StatDimension.CONCEALMENT.value, output_field=CharField()),
+            s_value=Cast("concealmentmethod_id", CharField()),
+        ),
+    ]
+    first, *others = [part.values("s_case", "s_kind", "s_value").order_by() for part in parts]
+    return first.union(*others)
 
 
 @transaction.atomic
 def statistics_cases_add(*, case_ids: list[int]) -> None:
     """Add the contribution of cases just validated together (a bulk validation),
-    as ``statistics_case_add`` does for one: the cases are read with a few
-    queries, their rows summed by key, and each stored row updated once."""
+    as ``statistics_case_add`` does for one, set-based: one ``INSERT … SELECT …
+    ON CONFLICT`` per table. The case table takes the rebuild's own ``SELECT …
+    GROUP BY`` limited to these cases; the dimension table joins each case's
+    levels to its dimension values (a few rows per case each) and counts."""
     if not case_ids:
         return
-    case_rows, dimension_rows = [], []
-    for case in Case.objects.filter(pk__in=case_ids).prefetch_related(*PREFETCH):
-        rows = case_contribution(case)
-        case_rows += rows[0]
-        dimension_rows += rows[1]
-    sql.add("case", _summed(case_rows, len(sql.CASE_MEASURES)), prune=False)
-    sql.add("dimension", _summed(dimension_rows, len(sql.DIMENSION_MEASURES)), prune=False)
+    lines = _validated_lines(case_ids)
+    sql.add_select(
+        "case",
+        [_case_rows(lines, area, commodity_type) for area, commodity_type in LEVELS],
+        CASE_ALIASES,
+    )
+    sql.add_joined(
+        "dimension",
+        cases=_batch_cases(case_ids),
+        levels=_batch_levels(case_ids),
+        values=_batch_values(case_ids),
+        every=EVERY_COUNTRY,
+    )

@@ -20,6 +20,7 @@ from ..imports.columns import convention_questions
 from ..imports.conventions import BadAnswer
 from ..imports.reading import FileRefused
 from ..imports.template import template_build, template_filename
+from ..models import UploadWorkflow
 
 RESULT_LINKS = 200
 
@@ -37,16 +38,24 @@ def upload_template(request):
 @role_required(Role.NATIONAL_ADMIN)
 def upload_list(request):
     uploads = selectors.upload_list(user=request.user)[:100]
-    return render(request, "seizures/upload_list.html", {"uploads": uploads, "form": UploadForm()})
+    form = UploadForm(workflows=service.upload_workflows_for(request.user))
+    return render(request, "seizures/upload_list.html", {"uploads": uploads, "form": form})
 
 
 @role_required(Role.NATIONAL_ADMIN)
 def upload_create(request):
-    form = UploadForm(request.POST or None, request.FILES or None)
+    form = UploadForm(
+        request.POST or None,
+        request.FILES or None,
+        workflows=service.upload_workflows_for(request.user),
+    )
     if request.method == "POST" and form.is_valid():
         try:
             upload = service.upload_create(
-                user=request.user, file=form.cleaned_data["file"], request=request
+                user=request.user,
+                file=form.cleaned_data["file"],
+                workflow=form.cleaned_data.get("workflow") or UploadWorkflow.DRAFT,
+                request=request,
             )
         except FileRefused as refused:
             form.add_error("file", refused.message)

@@ -327,7 +327,7 @@ def _schema(as_user, officer):
         ("/api/v1/cases/", "post", {"200", "201", "400", "401", "415", "429"}),
         ("/api/v1/cases/batch/", "post", {"200", "400", "401", "415", "429"}),
         ("/api/v1/cases/{reference}/", "get", {"200", "401", "404", "429"}),
-        ("/api/v1/uploads/", "post", {"202", "400", "401", "404", "415", "429"}),
+        ("/api/v1/uploads/", "post", {"202", "400", "401", "403", "404", "415", "429"}),
         ("/api/v1/uploads/{id}/", "get", {"200", "400", "401", "404", "429"}),
         (
             "/api/v1/uploads/{id}/conventions/",

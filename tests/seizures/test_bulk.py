@@ -15,6 +15,7 @@ from seizures.models import (
     CaseStatus,
 )
 from seizures.services import bulk
+from seizures.statistics.sql import CASE_KEY, CASE_MEASURES, DIMENSION_KEY, DIMENSION_MEASURES
 
 from .statistics.test_summary import assert_summaries_agree_with_the_cases
 
@@ -53,11 +54,18 @@ def test_bulk_validation_validates_drafts_and_submitted_cases_with_their_history
     }
     draft = Case.objects.get(pk=french_cases["draft"].pk)
     assert draft.validated_by == national_admin and draft.submitted_at is not None
-    actions = list(CaseChange.objects.filter(case=draft).values_list("action", flat=True))
-    assert "submitted" in actions and "validated" in actions
-    assert AuditEvent.objects.filter(
+    changes = list(
+        CaseChange.objects.filter(case=draft).order_by("pk").values_list("action", "changes")
+    )
+    assert changes[-2:] == [
+        ("submitted", {"status": {"from": "draft", "to": "submitted"}}),
+        ("validated", {"status": {"from": "submitted", "to": "validated"}}),
+    ]
+    audit = AuditEvent.objects.get(
         action="case.validated", object_id=str(draft.pk), actor=national_admin
-    ).exists()
+    )
+    assert audit.details == {"reference": draft.reference, "from": "submitted"}
+    assert audit.object_type == "seizures.case" and audit.administration == draft.administration
 
 
 def test_bulk_validation_keeps_the_summaries_equal_to_direct_counts(
@@ -82,6 +90,55 @@ def test_bulk_validation_adds_to_summaries_that_already_count_other_cases(
         user=national_admin, case_ids=[second.pk, french_cases["draft"].pk], action="validate"
     )
     assert_summaries_agree_with_the_cases()
+
+
+def _summary_rows():
+    from seizures.models import DimensionStatMonth
+
+    return (
+        set(CaseStatMonth.objects.values_list(*CASE_KEY, *CASE_MEASURES)),
+        set(DimensionStatMonth.objects.values_list(*DIMENSION_KEY, *DIMENSION_MEASURES)),
+    )
+
+
+def test_bulk_validation_of_varied_cases_stores_what_a_full_rebuild_stores(
+    record, officer, national_admin
+):
+    from seizures.models import ConcealmentMethod
+    from seizures.statistics.summary import statistics_rebuild
+
+    varied = [
+        # Lines of three areas, two departures and destinations (four routes), a
+        # country twice in transit, two concealment methods.
+        record(
+            officer,
+            date=datetime.date(2025, 5, 1),
+            quantity="120",
+            more_lines=[("CIGARETTES", "50", "CARTON"), ("COCAINE", "500", "G")],
+            legs=[
+                ("departure", "EC"),
+                ("departure", "CO"),
+                ("transit", "PA"),
+                ("transit", "PA"),
+                ("destination", "FR"),
+                ("destination", "BE"),
+            ],
+            concealment_methods=list(ConcealmentMethod.objects.order_by("pk")[:2]),
+        ),
+        record(officer, date=datetime.date(2025, 5, 20), quantity="3", legs=[("departure", "EC")]),
+        record(
+            officer,
+            date=datetime.date(2025, 6, 2),
+            commodity="CIGARETTES",
+            quantity="10",
+            unit="CARTON",
+        ),
+    ]
+    bulk.cases_workflow_apply(user=national_admin, case_ids=_ids(*varied), action="validate")
+    assert_summaries_agree_with_the_cases()
+    added = _summary_rows()
+    statistics_rebuild()
+    assert _summary_rows() == added
 
 
 def test_bulk_steps_leave_other_administrations_cases_alone(
