@@ -3,6 +3,7 @@
 
 import asyncio
 import warnings
+from concurrent.futures import ThreadPoolExecutor
 
 from django.http import FileResponse
 
@@ -35,7 +36,9 @@ def _consume(response) -> tuple[bytes, int]:
             parts.append(part)
         return b"".join(parts), first
 
-    return asyncio.run(run())
+    # In a thread of its own: the browser tests leave an event loop in this one.
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        return pool.submit(asyncio.run, run()).result()
 
 
 def test_an_asgi_download_reads_one_block_at_a_time_and_sends_the_whole_file():
