@@ -26,7 +26,6 @@ from .models import (
 )
 
 BATCH = 5000
-LANGUAGES = [code for code, _name in settings.LANGUAGES]
 
 # table → [(column, SQLite type, description, ORM path)]
 TABLES = {
