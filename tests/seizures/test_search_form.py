@@ -206,7 +206,10 @@ def test_the_search_page_renders_with_bounded_queries(
     client.get(SEARCH, params)  # the option lists cached
     # Session, user, second factor, the page, its rows, count, facets, audit; with
     # filters, the chosen vocabulary entries. No query for the option lists.
-    with django_assert_max_num_queries(18):
+    # PostgreSQL counts the facets in one statement, SQLite in one per facet.
+    from django.db import connection
+
+    with django_assert_max_num_queries(18 if connection.vendor == "postgresql" else 22):
         response = client.get(SEARCH, params)
     assert response.status_code == 200
 
