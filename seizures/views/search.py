@@ -1,6 +1,5 @@
 """The case search page: filters, keyset pages, count and facets."""
 
-from django.db.models import Prefetch
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -10,11 +9,11 @@ from ..forms import (
     ExportForm,
     SavedSearchForm,
 )
-from ..models import CommodityLine
-from ..search.facets import case_facets
+from ..search.facets import counted_facets
 from ..search.forms import CaseSearchForm, normalised_query
-from ..search.pagination import bounded_count, keyset_page
+from ..search.pagination import keyset_page
 from ..search.query import SORT_FIELDS, case_search
+from ..search.rows import ROW_FIELDS, result_rows
 
 FACET_TITLES = [
     (gettext_lazy("Commodity"), "commodity_type"),
@@ -41,19 +40,10 @@ def case_search_view(request):
     cases = case_search(user=request.user, filters=filters)
     order = SORT_FIELDS.get(filters.get("sort") or "-date", SORT_FIELDS["-date"])
     rows, next_token = keyset_page(
-        cases.select_related("transport_mode").prefetch_related(
-            Prefetch(
-                "lines", queryset=CommodityLine.objects.select_related("commodity_type", "unit")
-            ),
-            "route_legs",
-            "photos",
-        ),
-        order=order,
-        after=request.GET.get("after"),
+        cases.select_related(None).only(*ROW_FIELDS), order=order, after=request.GET.get("after")
     )
-    total, more = bounded_count(cases)
+    counts, total, more = counted_facets(cases)
     query = request.GET.copy()
-    counts = case_facets(cases, large=more)
     facets = [
         (
             title,
@@ -76,6 +66,7 @@ def case_search_view(request):
         {
             "form": form,
             "rows": rows,
+            "result_rows": result_rows(rows),
             "total": total,
             "more": more,
             "facets": facets,
