@@ -217,3 +217,36 @@ def test_the_empty_result_is_counted_without_a_statement(as_user, officer, recor
     assert (page.context["total"], page.context["more"]) == (0, False)
     if connection.vendor == "postgresql":
         assert heavy == {"bounded count": 0, "facets": 0}
+
+
+# --- The facets' links ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        "",
+        "after=abc",
+        "country=FR&after=x&q=caf%C3%A9+%26+co",
+        "commodity_type=3&date_from=2025-01-01",
+    ],
+)
+def test_the_facet_links_are_the_narrowed_queries(query):
+    from django.http import QueryDict
+
+    from seizures.views.search import FACET_TITLES, _facet_links, _narrowed
+
+    counts = {
+        "commodity_type": [("3", "Cocaine", 5), ("7", "Ivory & tusks", 1)],
+        "country": [("FR", "France", 4), ("KE", "Kenya", 2)],
+        "transport_mode": [("1", "Air", 6)],
+        "detection_method": [],
+        "year": [("2026", "2026", 6)],
+    }
+    params = QueryDict(query)
+    expected = [
+        (title, [(label, n, _narrowed(params, name, value)) for value, label, n in counts[name]])
+        for title, name in FACET_TITLES
+    ]
+    assert _facet_links(params, counts) == expected
+    assert "after" not in "".join(link for _t, links in expected for _l, _n, link in links)
