@@ -250,3 +250,44 @@ def test_the_facet_links_are_the_narrowed_queries(query):
     ]
     assert _facet_links(params, counts) == expected
     assert "after" not in "".join(link for _t, links in expected for _l, _n, link in links)
+
+
+# --- The form's fields -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("language", ["en", "ar"])
+def test_the_field_tag_draws_what_the_field_template_drew(db, language):
+    from django.template.loader import render_to_string
+
+    from seizures.forms import ExportForm, SavedSearchForm
+    from seizures.search.forms import CaseSearchForm
+    from seizures.templatetags.seizures_tags import form_field
+
+    with translation.override(language):
+        forms = [
+            CaseSearchForm(),
+            # Errors on several fields, and values to escape.
+            CaseSearchForm(
+                {
+                    "q": '"<b>&',
+                    "date_from": "2026-02-01",
+                    "date_to": "2026-01-01",
+                    "hs_prefix": "x",
+                    "quantity_min": "-1",
+                    "country": ["FR", "ZZ"],
+                    "has_photos": "on",
+                }
+            ),
+            ExportForm(initial={"query": "a=1&b=<2>"}),
+            SavedSearchForm({"name": "", "is_watch": "on"}),
+            SavedSearchForm(initial={"query": "q=x"}),
+        ]
+        drawn = 0
+        for form in forms:
+            if form.is_bound:
+                form.is_valid()
+            for field in form:
+                expected = render_to_string("seizures/_field.html", {"field": field})
+                assert form_field(field) == expected, field.name
+                drawn += bool(field.errors)
+    assert drawn >= 5  # the errors were drawn too
