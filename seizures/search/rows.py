@@ -106,6 +106,8 @@ def result_rows(cases: list[Case]) -> list[SafeString]:
         TransportMode, choices["transport_mode"], {case.transport_mode_id for case in cases}
     )
     kinds = dict(PhotoKind.choices)
+    # The names in the user's language, as django-countries gives them.
+    country_names = dict(choices["country"])
 
     drawn_lines: dict[int, list[str]] = {}
     for case_id, commodity, amount, not_recorded, unit in lines:
@@ -135,12 +137,13 @@ def result_rows(cases: list[Case]) -> list[SafeString]:
             photo = f'<img class="search-thumb" src="{escape(src)}" alt="{escape(alt)}">'
         transport = transport_labels.get(case.transport_mode_id, "")
         stops = " › ".join(route.get(case.pk, ())) or "—"
+        country_name = country_names.get(case.country.code) or case.country.name
         rows.append(
             mark_safe(  # noqa: S308 (every value escaped above or here)
                 "<tr>\n"
                 f'        <td class="text-nowrap">{case.seizure_date.isoformat()}</td>\n'
                 f'        <td><a href="{escape(url)}">{escape(case.reference)}</a>{status}</td>\n'
-                f"        <td>{escape(case.country.name)}</td>\n"
+                f"        <td>{escape(country_name)}</td>\n"
                 f'        <td class="text-nowrap">{stops}</td>\n'
                 f"        <td>{''.join(drawn_lines.get(case.pk, ()))}</td>\n"
                 f"        <td>{escape(transport)}</td>\n"
