@@ -291,3 +291,15 @@ def test_the_field_tag_draws_what_the_field_template_drew(db, language):
                 assert form_field(field) == expected, field.name
                 drawn += bool(field.errors)
     assert drawn >= 5  # the errors were drawn too
+
+
+def test_the_reporting_administrations_are_listed_without_a_server_side_cursor(
+    as_user, officer, kenya
+):
+    with CaptureQueriesContext(connection) as queries:
+        html = as_user(officer).get(SEARCH).content.decode()
+    assert not any(query["sql"].startswith("DECLARE") for query in queries)
+    listed = html[html.index('<select name="administration"') :]
+    listed = listed[: listed.index("</select>")]
+    assert '<option value="" selected>---------</option>' in listed
+    assert f'<option value="{kenya.pk}">{kenya.name}</option>' in listed
