@@ -2,13 +2,20 @@
 the table"), on PostgreSQL, on a database made by `seed_demo --cases N`.
 
     DEBUG=1 DATABASE_URL=postgres://postgres@127.0.0.1:5432/cen_bench DATABASE_POOL=0 \\
-        .venv/bin/python -u bench/search_page.py --runs 7
+        .venv/bin/python -u bench/search_page.py --runs 7 [--production]
+
+``--production``: with DEBUG off, as deployed (DEBUG=1 keeps every query's SQL
+in memory and templates are not cached); SECRET_KEY and ALLOWED_HOSTS are set
+for the run if the environment has none, the requests are HTTPS. The static
+files are named as collectstatic's manifest does when STATIC_ROOT holds one,
+else from their source folders (a dictionary lookup either way).
 
 Server time through Django's test client, logged in as an analyst (session,
 second factor, the view, its template, the audit row). Beside each page, in the
 same loop so that both meet the same load, the bare work the view asks of the
-database: the search's first page with its rows' lines, legs and photos, the
-bounded count and the facets. Then the filter form alone: as drawn now, and as
+database: the search's first page with its rows' lines, legs and photos, then
+the count and the facets (one statement for a small result, the bounded count
+and a sample's facets for a large one). Then the filter form alone: as drawn now, and as
 it was drawn before (crispy's templates per field, Django's template per
 option, the vocabularies read for every form). And the pages' weights.
 
@@ -18,29 +25,37 @@ searches' audit rows leave nothing behind in a shared benchmark database.
 
 import argparse
 import gzip
+import os
 import statistics
+import sys
 import time
+from pathlib import Path
+
+if "--production" in sys.argv:  # before Django reads its settings
+    os.environ["DEBUG"] = "0"
+    os.environ.setdefault("SECRET_KEY", "bench-only-" + "x" * 50)
+    os.environ.setdefault("ALLOWED_HOSTS", "testserver")
 
 from benchkit import logged_in_client  # sets Django up, before the imports below
 
 # isort: split
 from django import forms
 from django.conf import settings
+from django.contrib.staticfiles import finders
 from django.db import transaction
-from django.db.models import Prefetch
 from django.http import QueryDict
 from django.template import Context, Template
 from django.template.loader import render_to_string
-from django.templatetags.static import static
 from django.urls import reverse
 from django_countries import countries
 
 from accounts.models import Role, User
-from seizures.models import Case, CommodityLine, CommodityType
-from seizures.search.facets import case_facets
+from seizures.models import Case, CommodityType
+from seizures.search.facets import counted_facets
 from seizures.search.forms import CaseSearchForm, QuickSelect
-from seizures.search.pagination import bounded_count, keyset_page
+from seizures.search.pagination import keyset_page
 from seizures.search.query import SORT_FIELDS, case_search
+from seizures.search.rows import ROW_FIELDS, row_values
 from seizures.statistics.geography import map_panel
 from seizures.statistics.panels import PanelRequest, statistics_panels
 
@@ -74,19 +89,11 @@ def bare_queries(user, query: str) -> None:
     form = CaseSearchForm(QueryDict(query))
     assert form.is_valid(), form.errors
     cases = case_search(user=user, filters=form.cleaned_data)
-    _rows, _token = keyset_page(
-        cases.select_related("transport_mode").prefetch_related(
-            Prefetch(
-                "lines", queryset=CommodityLine.objects.select_related("commodity_type", "unit")
-            ),
-            "route_legs",
-            "photos",
-        ),
-        order=SORT_FIELDS["-date"],
-        after=None,
+    rows, _token = keyset_page(
+        cases.select_related(None).only(*ROW_FIELDS), order=SORT_FIELDS["-date"], after=None
     )
-    _total, more = bounded_count(cases)
-    case_facets(cases, large=more)
+    row_values([row.pk for row in rows])
+    counted_facets(cases)
 
 
 def bare_statistics(user) -> None:
@@ -130,8 +137,17 @@ def weight(content: bytes) -> str:
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--runs", type=int, default=7)
+    parser.add_argument("--production", action="store_true", help="DEBUG off, as deployed")
     args = parser.parse_args()
     settings.ALLOWED_HOSTS = ["*"]
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    if not settings.DEBUG and not manifest.exists():
+        # No collectstatic run: the static files' names from their source folders.
+        settings.STORAGES = {
+            **settings.STORAGES,
+            "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+        }
+    print(f"DEBUG={'1' if settings.DEBUG else '0'}", end=", ")
     with transaction.atomic():
         measure(args.runs)
         transaction.set_rollback(True)
@@ -140,6 +156,10 @@ def main() -> None:
 def measure(runs: int) -> None:
     analyst = User.objects.filter(role=Role.ANALYST, is_active=True).first()
     client = logged_in_client(analyst)
+
+    def get(url: str):
+        return client.get(url, secure=True)  # as behind the TLS proxy (production redirects)
+
     cocaine = CommodityType.objects.get(code="COCAINE").pk
     search = reverse("seizures:case-search")
     print(f"{Case.objects.count():,} cases, median of {runs} runs")
@@ -150,10 +170,10 @@ def measure(runs: int) -> None:
         ),
     }
     for name, query in scenarios.items():
-        assert client.get(f"{search}?{query}").status_code == 200
+        assert get(f"{search}?{query}").status_code == 200
         times = medians(
             {
-                "page": lambda query=query: client.get(f"{search}?{query}"),
+                "page": lambda query=query: get(f"{search}?{query}"),
                 "bare": lambda query=query: bare_queries(analyst, query),
             },
             runs,
@@ -173,17 +193,16 @@ def measure(runs: int) -> None:
 
     statistics_page = reverse("seizures:statistics")
     times = medians(
-        {"page": lambda: client.get(statistics_page), "bare": lambda: bare_statistics(analyst)},
+        {"page": lambda: get(statistics_page), "bare": lambda: bare_statistics(analyst)},
         runs,
     )
     (page, page_cpu), (bare, bare_cpu) = times["page"], times["bare"]
     print(f"\nstatistics page, no filter: {page:.0f} ms, its panels' numbers {bare:.0f} ms", end="")
     print(f" ({page / bare:.2f} ×); CPU page {page_cpu:.0f} ms, numbers {bare_cpu:.0f} ms")
-    print(f"\nsearch page: {weight(client.get(search).content)}")
-    print(f"statistics page: {weight(client.get(statistics_page).content)}")
-    outlines = client.get(static("vendor/natural-earth/world-map.svg"))
-    content = b"".join(outlines.streaming_content) if outlines.streaming else outlines.content
-    print(f"map outlines, a static file loaded once: {weight(content)}")
+    print(f"\nsearch page: {weight(get(search).content)}")
+    print(f"statistics page: {weight(get(statistics_page).content)}")
+    outlines = Path(finders.find("vendor/natural-earth/world-map.svg")).read_bytes()
+    print(f"map outlines, a static file loaded once: {weight(outlines)}")
 
 
 if __name__ == "__main__":

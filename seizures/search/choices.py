@@ -30,12 +30,14 @@ from ..models import (
     LocationType,
     OffenceType,
     TransportMode,
+    Unit,
 )
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "seizures:vocabulary-version"
-CHOICES_KEY = "seizures:search-choices:{language}"
+# "v2": the lists hold the units too; lists cached before lack them.
+CHOICES_KEY = "seizures:search-choices:v2:{language}"
 # A safety net for a change made outside the services (a data migration, a shell):
 # the lists are rebuilt at least this often.
 CHOICES_TIMEOUT = 3600
@@ -65,9 +67,10 @@ def vocabulary_version_bump() -> None:
 
 def _option_lists() -> Choices:
     """(value, label) of every country and of every filter's vocabulary entries,
-    in the active language and in the order the form lists them."""
+    in the active language and in the order the form lists them; and of the
+    units, which the result rows name (rows.py)."""
     lists = {"country": [(code, str(name)) for code, name in countries]}
-    for name, model in VOCABULARY_FILTERS.items():
+    for name, model in {**VOCABULARY_FILTERS, "unit": Unit}.items():
         lists[name] = [(str(entry.pk), str(entry)) for entry in model.objects.all()]
     return lists
 

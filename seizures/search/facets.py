@@ -13,9 +13,14 @@ and shown as estimates. The sample is the same from one page view to the next,
 and its counts are kept in the cache for a few minutes (keyed by the exact
 statement), so that the broad searches everyone opens first do not count the
 sample again on every page: an estimate a few minutes old is still an estimate.
+
+The search page asks ``counted_facets`` for the facets and the count together:
+a small result's exact facets give its count too, so that its cases are read
+once, not once to count them and again to count their facets.
 """
 
 import hashlib
+import json
 import logging
 import re
 from dataclasses import dataclass, field
@@ -29,6 +34,7 @@ from cen_suite.cache import CACHE_ERRORS
 
 from ..models import CommodityLine
 from ..rawsql import queryset_sql
+from . import pagination
 from .choices import search_choices
 
 logger = logging.getLogger(__name__)
@@ -107,7 +113,12 @@ def _tablesample(percent: float) -> str:
     return f"TABLESAMPLE SYSTEM ({float(percent)}) REPEATABLE ({SAMPLE_SEED})"
 
 
-def _postgres_counts(base: QuerySet, *, sample: float | None = None) -> dict[str, dict]:
+def _postgres_counts(
+    base: QuerySet, *, sample: float | None = None, limit: int | None = None
+) -> dict[str, dict]:
+    """The five facets' counts in one statement; with ``limit``, of that many
+    cases of the result at most (any of them: the caller knows the result holds
+    fewer when the years' counts add up to less)."""
     result = base.annotate(year=ExtractYear("seizure_date")).values(
         "country", "transport_mode_id", "detection_method_id", "year", "commodity_types"
     )
@@ -116,6 +127,8 @@ def _postgres_counts(base: QuerySet, *, sample: float | None = None) -> dict[str
     if select is None:  # a result known to be empty: no case to count
         return counts
     sql, params = select
+    if limit is not None:
+        sql = f"{sql} LIMIT {int(limit)}"
     if sample:
         # The outer case table only (not "seizures_case"."column"), a constant percentage.
         sql = _CASE_TABLE.sub(f'FROM "seizures_case" {_tablesample(sample)}', sql, 1)
@@ -193,6 +206,18 @@ class Facets:
         return self.counts[name]
 
 
+def _labelled(counts: dict[str, dict], size: int, *, estimated: bool) -> Facets:
+    # The labels in the user's language, as the search form lists them (cached).
+    labels = {name: dict(options) for name, options in search_choices().items()}
+    return Facets(
+        counts={
+            name: _top(counts[name], labels.get(name, {}), size, by_key=name == "year")
+            for name in FACETS
+        },
+        estimated=estimated,
+    )
+
+
 def case_facets(cases: QuerySet, size: int = FACET_SIZE, *, large: bool = False) -> Facets:
     """``large``: the result is known to hold more cases than can be counted
     quickly (see ``bounded_count``); its facets are then estimated."""
@@ -205,12 +230,43 @@ def case_facets(cases: QuerySet, size: int = FACET_SIZE, *, large: bool = False)
         counts = _postgres_counts(base)
     else:
         counts = _portable_counts(base)
-    # The labels in the user's language, as the search form lists them (cached).
-    labels = {name: dict(options) for name, options in search_choices().items()}
-    return Facets(
-        counts={
-            name: _top(counts[name], labels.get(name, {}), size, by_key=name == "year")
-            for name in FACETS
-        },
-        estimated=bool(sample),
-    )
+    return _labelled(counts, size, estimated=bool(sample))
+
+
+def _planned_rows(base: QuerySet) -> float:
+    """How many cases the planner expects the result to hold (PostgreSQL)."""
+    select = queryset_sql(base.values("pk"))
+    if select is None:
+        return 0
+    sql, params = select
+    with connection.cursor() as cursor:
+        cursor.execute(f"EXPLAIN (FORMAT JSON) {sql}", params)
+        (plan,) = cursor.fetchone()
+    if isinstance(plan, str):
+        plan = json.loads(plan)
+    return plan[0]["Plan"]["Plan Rows"]
+
+
+def counted_facets(cases: QuerySet, size: int = FACET_SIZE) -> tuple[Facets, int, bool]:
+    """The facets and the bounded count of a result: (facets, total, more), total
+    and more as ``bounded_count`` gives them.
+
+    A small result's cases are read once: its facets are counted exactly on at
+    most COUNT_LIMIT + 1 of its cases, and its years' counts add up to its total
+    (every case has a date, and counts once in its year). A large result keeps
+    the bounded count, which reads its first COUNT_LIMIT + 1 rows and nothing
+    more, and estimated facets. Which one a result is, the planner's estimate
+    guesses (PostgreSQL); a wrong guess costs time, never a wrong number: a
+    "small" result that fills the limit is large, a "large" one that does not is
+    then counted exactly, as before."""
+    limit = pagination.COUNT_LIMIT
+    base = cases.order_by()
+    if connection.vendor == "postgresql" and _planned_rows(base) <= limit:
+        counts = _postgres_counts(base, limit=limit + 1)
+        total = sum(counts["year"].values())
+        if total <= limit:
+            return _labelled(counts, size, estimated=False), total, False
+        total, more = limit, True
+    else:
+        total, more = pagination.bounded_count(base, limit)
+    return case_facets(cases, size, large=more), total, more

@@ -37,6 +37,11 @@ SORTS = [
 ]
 
 
+def _escaped(key, label) -> tuple[str, str, str]:
+    key = str(key)
+    return key, html.escape(key), html.escape(str(label))
+
+
 class QuickSelect(forms.Select):
     """A select whose options are written in Python. Django draws each option
     through a template of its own, which for the search form's 1,150 options
@@ -55,12 +60,13 @@ class QuickSelect(forms.Select):
             elif setting is not False:
                 parts.append(f' {attribute}="{html.escape(str(setting))}"')
         parts.append(">")
-        for key, label in self.choices:
-            key = str(key)
+        if isinstance(self.choices, ListedChoices):
+            options = self.choices.escaped()
+        else:
+            options = [_escaped(key, label) for key, label in self.choices]
+        for key, value, label in options:
             selected = " selected" if key in chosen else ""
-            parts.append(
-                f'<option value="{html.escape(key)}"{selected}>{html.escape(str(label))}</option>'
-            )
+            parts.append(f'<option value="{value}"{selected}>{label}</option>')
         parts.append("</select>")
         return mark_safe("".join(parts))  # noqa: S308 (every name, value and label escaped)
 
@@ -75,9 +81,32 @@ class ListedChoices(BaseChoiceIterator):
 
     def __init__(self, choices: list[tuple[str, str]]):
         self.choices = choices
+        self._escaped = None
 
     def __iter__(self):
         return iter(self.choices)
+
+    def escaped(self) -> list[tuple[str, str, str]]:
+        """(value, value escaped, label escaped) of each choice, escaped once for
+        every select that lists them (the countries on the route: three)."""
+        if self._escaped is None:
+            self._escaped = [_escaped(key, label) for key, label in self.choices]
+        return self._escaped
+
+
+class ReadChoices(BaseChoiceIterator):
+    """A model choice field's options read with one plain query when drawn.
+    Django's own iterator reads them through a server-side cursor, three
+    statements on PostgreSQL (declare, fetch, close) for a dozen rows."""
+
+    def __init__(self, field: forms.ModelChoiceField):
+        self.field = field
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for entry in self.field.queryset.all():
+            yield (str(entry.pk), self.field.label_from_instance(entry))
 
 
 class BootstrapBoundField(forms.BoundField):
@@ -214,6 +243,8 @@ class CaseSearchForm(forms.Form):
             empty = [] if field.empty_label is None else [("", field.empty_label)]
             # Only what is drawn: the field still checks a choice against its queryset.
             field.widget.choices = ListedChoices([*empty, *choices[name]])
+        # Not cached (choices.py): edited in the accounts app.
+        self.fields["administration"].widget.choices = ReadChoices(self.fields["administration"])
 
     def clean(self):
         data = super().clean()

@@ -1,6 +1,7 @@
 """The case search page: filters, keyset pages, count and facets."""
 
-from django.db.models import Prefetch
+from urllib.parse import urlencode
+
 from django.shortcuts import render
 from django.urls import reverse
 from django.utils.translation import gettext_lazy
@@ -10,11 +11,11 @@ from ..forms import (
     ExportForm,
     SavedSearchForm,
 )
-from ..models import CommodityLine
-from ..search.facets import case_facets
+from ..search.facets import counted_facets
 from ..search.forms import CaseSearchForm, normalised_query
-from ..search.pagination import bounded_count, keyset_page
+from ..search.pagination import keyset_page
 from ..search.query import SORT_FIELDS, case_search
+from ..search.rows import ROW_FIELDS, result_rows
 
 FACET_TITLES = [
     (gettext_lazy("Commodity"), "commodity_type"),
@@ -35,32 +36,38 @@ def _narrowed(query, name: str, value: str) -> str:
     return narrowed.urlencode()
 
 
+def _facet_links(query, counts) -> list:
+    """(title, [(label, count, narrowed query)]) per facet. A filter the search
+    does not set yet is appended to the page's query string as it is, which is
+    what ``_narrowed`` would write, without a copy of the query per value."""
+    page_query = query.copy()
+    page_query.pop("after", None)
+    encoded = page_query.urlencode()
+    facets = []
+    for title, name in FACET_TITLES:
+        links = []
+        for value, label, count in counts[name]:
+            if name == "year" or name in page_query:
+                narrowed = _narrowed(query, name, value)
+            else:
+                added = urlencode({name: value})
+                narrowed = f"{encoded}&{added}" if encoded else added
+            links.append((label, count, narrowed))
+        facets.append((title, links))
+    return facets
+
+
 def case_search_view(request):
     form = CaseSearchForm(request.GET or None)
     filters = form.cleaned_data if form.is_bound and form.is_valid() else {}
     cases = case_search(user=request.user, filters=filters)
     order = SORT_FIELDS.get(filters.get("sort") or "-date", SORT_FIELDS["-date"])
     rows, next_token = keyset_page(
-        cases.select_related("transport_mode").prefetch_related(
-            Prefetch(
-                "lines", queryset=CommodityLine.objects.select_related("commodity_type", "unit")
-            ),
-            "route_legs",
-            "photos",
-        ),
-        order=order,
-        after=request.GET.get("after"),
+        cases.select_related(None).only(*ROW_FIELDS), order=order, after=request.GET.get("after")
     )
-    total, more = bounded_count(cases)
+    counts, total, more = counted_facets(cases)
     query = request.GET.copy()
-    counts = case_facets(cases, large=more)
-    facets = [
-        (
-            title,
-            [(label, count, _narrowed(query, name, value)) for value, label, count in counts[name]],
-        )
-        for title, name in FACET_TITLES
-    ]
+    facets = _facet_links(query, counts)
     page_query = query.copy()
     page_query.pop("after", None)
     services.cases_searched(
@@ -76,6 +83,7 @@ def case_search_view(request):
         {
             "form": form,
             "rows": rows,
+            "result_rows": result_rows(rows),
             "total": total,
             "more": more,
             "facets": facets,

@@ -77,3 +77,16 @@ def test_users_of_a_deactivated_administration_are_shut_out(client, client_facto
     )
     assert response.status_code == 200
     assert "_auth_user_id" not in client.session
+
+
+def test_the_session_user_and_administration_are_read_in_one_query(rf, officer):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from accounts.auth import AccountBackend
+
+    with CaptureQueriesContext(connection) as queries:
+        user = AccountBackend().get_user(officer.pk)
+        assert user.administration.name == officer.administration.name
+    assert len(queries) == 1
+    assert AccountBackend().get_user(10**9) is None
