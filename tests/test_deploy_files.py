@@ -42,3 +42,16 @@ def test_the_database_is_created_with_the_roles_script():
     assert "owner=cen_owner" in script
     assert "app=cen_app" in script
     assert postgres["environment"]["POSTGRES_USER"] != "cen_app"
+
+
+def test_postgres_starts_with_memory_for_a_million_cases_set_from_the_environment():
+    """The image's 128 MB of shared cache cannot hold the case table of a real
+    database; every setting can be changed in .env, and .env.example lists them."""
+    postgres = _compose()["services"]["postgres"]
+    settings = dict(argument.split("=", 1) for argument in postgres["command"] if "=" in argument)
+    assert settings["shared_buffers"] == "${POSTGRES_SHARED_BUFFERS:-2GB}"
+    assert set(settings) >= {"shared_buffers", "effective_cache_size", "work_mem"}
+    example = (ROOT / ".env.example").read_text(encoding="utf-8")
+    for value in settings.values():
+        variable = value.removeprefix("${").split(":-")[0]
+        assert f"\n{variable}=" in example, variable
