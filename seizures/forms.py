@@ -693,7 +693,19 @@ class MappingForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, headers, columns, samples=(), questions=None, profile_name="", **kw):
+    def __init__(
+        self,
+        *args,
+        headers,
+        columns,
+        samples=(),
+        questions=None,
+        profile_name="",
+        template=False,
+        **kw,
+    ):
+        """``template``: the file's headers are the template's own; only its values
+        are mapped (no column is asked about)."""
         # Imported here: the imports package imports this module (validation_batch).
         from .imports.columns import CASE_SHEET_COLUMNS
         from .imports.mapping import SPLITS, value_choices
@@ -705,8 +717,10 @@ class MappingForm(forms.Form):
             for column in CASE_SHEET_COLUMNS
         ]
         self.column_rows = []
-        for index, header in enumerate(headers):
+        self.template = template
+        for index, header in enumerate([] if template else headers):
             chosen = columns[index] if index < len(columns) else {}
+            also = (chosen.get("also") or [{}])[0]
             self.fields[f"column-{index}"] = forms.ChoiceField(
                 label=header or _("Column %(number)s") % {"number": index + 1},
                 choices=targets,
@@ -716,15 +730,28 @@ class MappingForm(forms.Form):
             self.fields[f"split-{index}"] = forms.ChoiceField(
                 label=_("Read"), choices=SPLITS, required=False, initial=chosen.get("split", "")
             )
+            # A second template column from the same cell ("Lagos, Nigeria": the
+            # place from its first part, the country from its last).
+            self.fields[f"also-{index}"] = forms.ChoiceField(
+                label=_("It also gives"),
+                choices=[("", _("— nothing else —")), *targets[1:]],
+                required=False,
+                initial=also.get("key", ""),
+            )
+            self.fields[f"also-split-{index}"] = forms.ChoiceField(
+                label=_("Read"), choices=SPLITS, required=False, initial=also.get("split", "")
+            )
             self.column_rows.append(
                 (
                     header,
                     samples[index] if index < len(samples) else [],
                     self[f"column-{index}"],
                     self[f"split-{index}"],
+                    self[f"also-{index}"],
+                    self[f"also-split-{index}"],
                 )
             )
-        self._headers = headers
+        self._headers = [] if template else headers
         self._questions = questions or {}
         self.value_groups = []
         # In the template's order (PostgreSQL's jsonb keeps its own order of keys).
@@ -750,16 +777,28 @@ class MappingForm(forms.Form):
         from .imports.mapping import column_map_problems
 
         cleaned = super().clean()
-        for problem in column_map_problems(self.columns()):
-            self.add_error(None, problem)
+        if not self.template:
+            for problem in column_map_problems(self.columns()):
+                self.add_error(None, problem)
         return cleaned
 
     def columns(self) -> list[dict]:
+        """One choice per header, with "also" only where a second column is chosen
+        (so a map without one reads as those stored before it existed). Empty for
+        a file with the template's own headers."""
         data = getattr(self, "cleaned_data", {})
-        return [
-            {"key": data.get(f"column-{index}") or "", "split": data.get(f"split-{index}") or ""}
-            for index in range(len(self._headers))
-        ]
+        columns = []
+        for index in range(len(self._headers)):
+            choice = {
+                "key": data.get(f"column-{index}") or "",
+                "split": data.get(f"split-{index}") or "",
+            }
+            if data.get(f"also-{index}"):
+                choice["also"] = [
+                    {"key": data[f"also-{index}"], "split": data.get(f"also-split-{index}") or ""}
+                ]
+            columns.append(choice)
+        return columns
 
     def values(self) -> dict:
         """{template column key: {normalised file value: code, or None}}."""

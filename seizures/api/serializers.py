@@ -169,9 +169,23 @@ class MappingProfileRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class ColumnTargetSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="A template column key.")
+    split = serializers.CharField(help_text="'', 'last', 'first' or 'list'.")
+
+
 class ColumnChoiceSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="A template column key, or empty: ignored.")
     split = serializers.CharField(help_text="'', 'last', 'first' or 'list'.")
+    also = ColumnTargetSerializer(
+        many=True,
+        required=False,
+        help_text=(
+            "Other template columns the same file column gives (absent: none), e.g. a "
+            '"City, Country" cell: {"key": "place", "split": "first"} beside '
+            '{"key": "country", "split": "last"}.'
+        ),
+    )
 
 
 class UploadConfirmSerializer(serializers.Serializer):
@@ -229,7 +243,14 @@ class UploadOutSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="The template column key suggested for each header ('' for none).",
     )
-    columns = ColumnChoiceSerializer(many=True, help_text="The column map in use, one per header.")
+    columns = ColumnChoiceSerializer(
+        many=True,
+        help_text="The column map in use, one per header; empty when the headers are the "
+        "template's own.",
+    )
+    template_headers = serializers.BooleanField(
+        help_text="The file has the template's own headers: only its values are mapped."
+    )
     value_questions = serializers.DictField(
         child=serializers.ListField(child=serializers.DictField()),
         help_text=(
