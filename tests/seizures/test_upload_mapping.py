@@ -833,3 +833,82 @@ def test_the_service_refuses_another_administrations_profile(national_admin, mak
         mapping.mapping_profile_rename(user=other, profile=profile, name="Mine")
     profile.refresh_from_db()
     assert profile.name == "Register"
+
+
+# --- The profile keeps the readings of numbers and dates --------------------------------
+
+
+def _dated(dates, prefix="PN"):
+    """The register's rows with these dates (each "03/01/2026" reads two ways)."""
+    rows = []
+    for number, date in enumerate(dates, start=1):
+        row = list(ROWS[(number - 1) % len(ROWS)])
+        row[0], row[1] = f"{prefix}-{number}", date
+        rows.append(row)
+    return csv_file(rows=rows)
+
+
+def test_the_date_reading_chosen_is_kept_in_the_profile_and_taken_for_the_next_file(
+    national_admin, as_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    upload = upload_file(
+        national_admin, _dated(["03/01/2026", "04/02/2026", "11/12/2026"]), capture
+    )
+    upload = map_upload(upload, national_admin, capture)
+    upload = map_upload(upload, national_admin, capture, values=ANSWERS, profile_name="Register")
+    assert upload.conventions["seizure_date"]["decided"] == "ambiguous"
+    with capture(execute=True):
+        service.upload_conventions_set(
+            upload=upload, user=national_admin, choices={"seizure_date": "mdy"}
+        )
+    profile = MappingProfile.objects.get()
+    assert profile.conventions == {"seizure_date": {"order": "mdy"}}
+    event = AuditEvent.objects.filter(
+        action=AuditAction.MAPPING_PROFILE_SAVED, object_id=str(profile.pk)
+    ).latest("pk")
+    assert event.details["conventions"] == {"seizure_date": {"order": "mdy"}}
+    page = as_user(national_admin).get(profile.get_absolute_url()).content.decode()
+    assert "Date of seizure: month first (03/01/2019 is 1 March 2019)" in page
+
+    # The next file with the same headers: nothing in it decides, the profile does.
+    upload = upload_file(national_admin, _dated(["05/06/2026", "07/08/2026"], "NX"), capture)
+    assert upload.profile == profile and upload.status == UploadStatus.AWAITING
+    assert upload.conventions["seizure_date"]["decided"] == "profile"
+    assert upload.conventions["seizure_date"]["order"] == "mdy"
+    assert service.upload_can_confirm(upload)
+    page = as_user(national_admin).get(upload.get_absolute_url()).content.decode()
+    assert "is read as the mapping profile says" in page
+    confirm(upload, national_admin, capture)
+    assert str(Case.objects.get(national_reference="NX-1").seizure_date) == "2026-05-06"
+
+    # A file whose own values show the other reading is asked again.
+    upload = upload_file(national_admin, _dated(["25/01/2026", "03/01/2026"], "NY"), capture)
+    convention = upload.conventions["seizure_date"]
+    assert (convention["decided"], convention["order"], convention["profile"]) == (
+        "ambiguous",
+        "dmy",
+        "mdy",
+    )
+    assert not service.upload_can_confirm(upload)
+    page = as_user(national_admin).get(upload.get_absolute_url()).content.decode()
+    assert 'data-testid="convention-profile-contradicted"' in page
+    assert "its value 25/01/2026 in this file shows this reading" in page
+
+
+def test_the_profile_reading_of_numbers_gives_way_to_the_files_own_values():
+    from seizures.imports.conventions import file_conventions
+
+    quantity = mapping.COLUMNS_BY_KEY["quantity"]
+    preset = {"quantity": {"decimal": ","}}
+    # "16,780" alone: the profile's decimal comma reads it 16.78.
+    found = file_conventions([quantity], [{"quantity": "16,780"}], presets=preset)
+    assert found["quantity"]["decimal"] == "," and found["quantity"]["decided"] == "profile"
+    # "1,234.5" shows a decimal point: asked, the profile's reading beside it.
+    rows = [{"quantity": "16,780"}, {"quantity": "1,234.5"}]
+    found = file_conventions([quantity], rows, presets=preset)["quantity"]
+    assert (found["decimal"], found["decided"], found["profile"]) == (".", "ambiguous", ",")
+    # The user's own answer for this file wins over the profile.
+    answers = {"quantity": {"decimal": ".", "decided": "user"}}
+    found = file_conventions([quantity], [{"quantity": "16,780"}], answers, preset)["quantity"]
+    assert (found["decimal"], found["decided"]) == (".", "user")
