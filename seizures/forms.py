@@ -702,12 +702,14 @@ class MappingForm(forms.Form):
         questions=None,
         profile_name="",
         template=False,
+        offenders=None,
         **kw,
     ):
         """``template``: the file's headers are the template's own; only its values
-        are mapped (no column is asked about)."""
+        are mapped (no column is asked about). ``offenders``: the Offenders sheet's
+        own headers, {"headers", "samples", "columns" or "suggested"}, if it has."""
         # Imported here: the imports package imports this module (validation_batch).
-        from .imports.columns import CASE_SHEET_COLUMNS
+        from .imports.columns import CASE_SHEET_COLUMNS, OFFENDER_COLUMNS
         from .imports.mapping import SPLITS, value_choices
 
         super().__init__(*args, **kw)
@@ -752,6 +754,28 @@ class MappingForm(forms.Form):
                 )
             )
         self._headers = [] if template else headers
+        offenders = offenders or {}
+        self._offender_headers = offenders.get("headers") or []
+        chosen_offenders = offenders.get("columns") or [
+            {"key": key} for key in offenders.get("suggested") or []
+        ]
+        offender_samples = offenders.get("samples") or []
+        offender_targets = [("", _("— ignore this column —"))] + [
+            (column.key, f"{column.label} *" if column.required else str(column.label))
+            for column in OFFENDER_COLUMNS
+        ]
+        self.offender_rows = []
+        for index, header in enumerate(self._offender_headers):
+            chosen = chosen_offenders[index] if index < len(chosen_offenders) else {}
+            name = f"offender-column-{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=header or _("Column %(number)s") % {"number": index + 1},
+                choices=offender_targets,
+                required=False,
+                initial=chosen.get("key", ""),
+            )
+            samples_here = offender_samples[index] if index < len(offender_samples) else []
+            self.offender_rows.append((header, samples_here, self[name]))
         self._questions = questions or {}
         self.value_groups = []
         # In the template's order (PostgreSQL's jsonb keeps its own order of keys).
@@ -780,7 +804,20 @@ class MappingForm(forms.Form):
         if not self.template:
             for problem in column_map_problems(self.columns()):
                 self.add_error(None, problem)
+        if self._offender_headers:
+            for problem in column_map_problems(self.offender_columns(), sheet="offenders"):
+                self.add_error(None, problem)
         return cleaned
+
+    def offender_columns(self) -> list[dict] | None:
+        """The map of the Offenders sheet's own headers; None when it has none."""
+        if not self._offender_headers:
+            return None
+        data = getattr(self, "cleaned_data", {})
+        return [
+            {"key": data.get(f"offender-column-{index}") or "", "split": ""}
+            for index in range(len(self._offender_headers))
+        ]
 
     def columns(self) -> list[dict]:
         """One choice per header, with "also" only where a second column is chosen

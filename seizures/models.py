@@ -834,6 +834,9 @@ class MappingProfile(models.Model):
     # How the files' numbers and dates are read, as the user once chose:
     # {template column key: {"order": "dmy"|"mdy"} | {"decimal": ","|"."}}.
     conventions = models.JSONField(default=dict, blank=True)
+    # The Offenders sheet of these files, when its headers are its own too:
+    # {"headers": [...], "columns": [{"key", "split"}], one per header}.
+    offenders = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

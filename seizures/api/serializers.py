@@ -218,7 +218,9 @@ class UploadOutSerializer(serializers.Serializer):
             '{"quantity": {"decimal": ".", "thousands": ",", "decided": "auto"}, '
             '"seizure_date": {"order": "mdy", "decided": "ambiguous", "samples": '
             '["03/01/2019"], "count": 12}}. decided: auto (from the file\'s own values), '
-            "user (chosen), ambiguous (to be chosen before the upload can be confirmed)."
+            "user (chosen), profile (as the mapping profile reads it), ambiguous (to be "
+            "chosen before the upload can be confirmed; with the profile's reading in "
+            "profile when the file's values contradict it)."
         ),
     )
     error_count = serializers.IntegerField()
@@ -247,6 +249,14 @@ class UploadOutSerializer(serializers.Serializer):
         many=True,
         help_text="The column map in use, one per header; empty when the headers are the "
         "template's own.",
+    )
+    offender_headers = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The headers of the Offenders sheet, when a file with its own headers "
+        "has its own there too.",
+    )
+    offender_columns = ColumnChoiceSerializer(
+        many=True, help_text="The column map of that Offenders sheet, one per header."
     )
     template_headers = serializers.BooleanField(
         help_text="The file has the template's own headers: only its values are mapped."

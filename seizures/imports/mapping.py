@@ -45,6 +45,7 @@ from . import service
 from .columns import (
     CASE_SHEET_COLUMNS,
     MULTI_SEPARATOR,
+    OFFENDER_COLUMNS,
     Column,
     Vocabularies,
     _choice_lookup,
@@ -56,6 +57,9 @@ from .conventions import USER
 from .reading import NeedsMapping
 
 COLUMNS_BY_KEY = {column.key: column for column in CASE_SHEET_COLUMNS}
+OFFENDER_COLUMNS_BY_KEY = {column.key: column for column in OFFENDER_COLUMNS}
+# The columns of each sheet a file's own columns may be mapped to.
+SHEET_COLUMNS = {"cases": CASE_SHEET_COLUMNS, "offenders": OFFENDER_COLUMNS}
 # Columns whose values are looked up in a list, and so may be mapped value by value.
 MAPPED_KINDS = ("vocabulary", "country", "choice")
 
@@ -128,13 +132,18 @@ class ColumnMap:
     headers: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_mapping(cls, mapping: dict) -> "ColumnMap":
+    def from_mapping(cls, mapping: dict, sheet: str = "cases") -> "ColumnMap":
         """The upload's (or a profile's) mapping; without a column map of its own it
-        still carries the answers about values, for a file with the template's headers."""
+        still carries the answers about values, for a file with the template's
+        headers. ``sheet="offenders"``: the map of the Offenders sheet, kept in the
+        mapping's "offenders" (its columns only; its values read as the template's)."""
+        if sheet == "offenders":
+            mapping = {**(mapping.get("offenders") or {}), "values": {}}
+        by_key = {column.key: column for column in SHEET_COLUMNS[sheet]}
         targets = []
         for index, choice in enumerate(mapping.get("columns") or []):
             for key, split in column_targets(choice):
-                column = COLUMNS_BY_KEY.get(key)
+                column = by_key.get(key)
                 if column is not None:
                     targets.append((index, column, split))
         return cls(mapping.get("signature", ""), targets, mapping.get("values") or {})
@@ -241,15 +250,15 @@ def _score(wanted: str, candidate: str) -> float:
 
 
 @cache
-def _column_texts() -> list[tuple[Column, frozenset[str]]]:
+def _column_texts(sheet: str = "cases") -> list[tuple[Column, frozenset[str]]]:
     texts = []
-    for column in CASE_SHEET_COLUMNS:
+    for column in SHEET_COLUMNS[sheet]:
         names = {normalise(column.key), normalise(column.key.replace("_", " "))}
         texts.append((column, frozenset(names | in_every_language(column.label))))
     return texts
 
 
-def suggest_columns(headers: list[str]) -> list[str]:
+def suggest_columns(headers: list[str], sheet: str = "cases") -> list[str]:
     """The likeliest template column key for each header ("" for none), each key
     given to one header at most: the best-scoring pairs first."""
     pairs = []
@@ -257,7 +266,7 @@ def suggest_columns(headers: list[str]) -> list[str]:
         wanted = normalise(header)
         if not wanted:
             continue
-        for order, (column, texts) in enumerate(_column_texts()):
+        for order, (column, texts) in enumerate(_column_texts(sheet)):
             score = max(_score(wanted, text) for text in texts)
             if score >= COLUMN_CUTOFF:
                 pairs.append((-score, order, index, column.key))
@@ -377,14 +386,15 @@ def value_questions(
     return questions
 
 
-def column_map_problems(columns: list[dict]) -> list[str]:
+def column_map_problems(columns: list[dict], sheet: str = "cases") -> list[str]:
     """What makes a column map unusable: unknown or repeated template columns (a
     second one of a file's column counts too), a required one left out, a list cut
     where the column takes one value."""
+    by_key = {column.key: column for column in SHEET_COLUMNS[sheet]}
     problems, seen = [], set()
     for choice in columns:
         for key, split in column_targets(choice):
-            column = COLUMNS_BY_KEY.get(key)
+            column = by_key.get(key)
             if column is None or split not in dict(SPLITS):
                 problems.append(_("“%(key)s” is not a column of the template.") % {"key": key})
                 continue
@@ -399,12 +409,13 @@ def column_map_problems(columns: list[dict]) -> list[str]:
                     _("The template column “%(column)s” takes one value, not a list.")
                     % {"column": column.label}
                 )
-    for column in CASE_SHEET_COLUMNS:
+    for column in SHEET_COLUMNS[sheet]:
         if column.required and column.key not in seen:
-            problems.append(
-                _("Choose the column of the file that gives “%(column)s”.")
-                % {"column": column.label}
-            )
+            if sheet == "offenders":
+                message = _("Choose the column of the Offenders sheet that gives “%(column)s”.")
+            else:
+                message = _("Choose the column of the file that gives “%(column)s”.")
+            problems.append(message % {"column": column.label})
     return problems
 
 
@@ -414,7 +425,7 @@ def column_map_problems(columns: list[dict]) -> list[str]:
 def profile_mapping(profile: MappingProfile, mapping: dict | None = None) -> dict:
     """An upload's mapping read through ``profile``: a copy of it, which the upload
     keeps when the profile is edited or deleted."""
-    return {
+    found = {
         **(mapping or {}),
         "signature": profile.headers_signature,
         "columns": profile.columns,
@@ -423,6 +434,14 @@ def profile_mapping(profile: MappingProfile, mapping: dict | None = None) -> dic
         "profile_name": profile.name,
         "questions": {},
     }
+    if profile.offenders.get("columns"):
+        headers = profile.offenders["headers"]
+        found["offenders"] = {
+            **(found.get("offenders") or {}),
+            **profile.offenders,
+            "signature": headers_signature(headers),
+        }
+    return found
 
 
 def _own_mapping(upload: Upload, signature: str) -> bool:
@@ -454,8 +473,8 @@ def upload_profile_match(*, upload: Upload, needed: NeedsMapping) -> bool:
     """A file whose headers are not the template's, with no column map of its own
     yet: apply the administration's profile for the same headers, if any (the
     newest). True when one was applied and the file is to be read again."""
-    if needed.headers is None:
-        return False
+    if needed.headers is None or needed.offenders:
+        return False  # a profile is found by the headers of the Cases sheet
     signature = headers_signature(needed.headers)
     if _own_mapping(upload, signature):
         return False  # its own mapping, or its profile, was used and still asks
@@ -480,10 +499,32 @@ def upload_template_profile_match(*, upload: Upload, column_map: ColumnMap) -> N
     column_map.values = upload.mapping["values"]
 
 
+def _samples(needed: NeedsMapping) -> list[list[str]]:
+    samples = [[] for _header in needed.headers]
+    for values in needed.samples:
+        for index in range(len(samples)):
+            value = values[index] if index < len(values) else None
+            if value not in (None, "") and len(samples[index]) < SAMPLE_VALUES:
+                samples[index].append(_display(value))
+    return samples
+
+
 def _asked(needed: NeedsMapping, mapping: dict) -> dict:
-    """The upload's mapping with the file's headers, samples and suggestions."""
+    """The upload's mapping with the file's headers, samples and suggestions (of
+    its Offenders sheet in "offenders")."""
     if needed.headers is None:
         return mapping
+    if needed.offenders:
+        signature = headers_signature(needed.headers)
+        return {
+            **mapping,
+            "offenders": {
+                "headers": needed.headers,
+                "signature": signature,
+                "samples": _samples(needed),
+                "suggested": suggest_columns(needed.headers, sheet="offenders"),
+            },
+        }
     signature = headers_signature(needed.headers)
     if mapping.get("signature") != signature:
         # A column map for other headers (a profile named for another file) is no
@@ -492,12 +533,7 @@ def _asked(needed: NeedsMapping, mapping: dict) -> dict:
     if needed.template:
         # The template's own headers: nothing to suggest, only values to map.
         return {**mapping, "headers": needed.headers, "signature": signature, "template": True}
-    samples = [[] for _header in needed.headers]
-    for values in needed.samples:
-        for index in range(len(samples)):
-            value = values[index] if index < len(values) else None
-            if value not in (None, "") and len(samples[index]) < SAMPLE_VALUES:
-                samples[index].append(_display(value))
+    samples = _samples(needed)
     mapping = {key: value for key, value in mapping.items() if key != "template"}
     return {
         **mapping,
@@ -525,7 +561,11 @@ def upload_mapping_ask(*, upload: Upload, needed: NeedsMapping) -> Upload:
         if needed.questions is not None:
             mapping["questions"] = needed.questions
         upload.mapping = mapping
-        if upload.profile is not None and upload.profile.headers_signature != mapping["signature"]:
+        if (
+            upload.profile is not None
+            and not needed.offenders
+            and upload.profile.headers_signature != mapping["signature"]
+        ):
             upload.profile = None  # named for other headers: not what this file was read with
         upload.status = UploadStatus.NEEDS_MAPPING
         upload.rows_done = upload.rows_total
@@ -578,6 +618,7 @@ def mapping_profile_save(
     columns: list[dict],
     values: dict,
     conventions: dict | None = None,
+    offenders: dict | None = None,
     profile: MappingProfile | None = None,
     request: HttpRequest | None = None,
 ) -> MappingProfile:
@@ -585,9 +626,12 @@ def mapping_profile_save(
     the one of that name), for files with these headers. ``columns`` empty: the
     headers are the template's own, and only values are mapped. ``conventions``:
     how its numbers and dates are read ({key: {"order": …} | {"decimal": …}});
-    None keeps the profile's."""
+    ``offenders``: the map of their Offenders sheet ({"headers", "columns"});
+    None keeps the profile's, for both."""
     _check_profile_user(user, profile)
     problems = _problems(columns)
+    if offenders and offenders.get("columns"):
+        problems += column_map_problems(offenders["columns"], sheet="offenders")
     if problems:
         raise MappingInvalid(problems)
     same_name = _name_taken(user, name, profile)
@@ -605,6 +649,8 @@ def mapping_profile_save(
     profile.columns, profile.values = columns, values
     if conventions is not None:
         profile.conventions = conventions
+    if offenders is not None:
+        profile.offenders = offenders
     profile.updated_at = timezone.now()
     profile.save()
     details = {"name": name, "created": created, "columns": len(columns)}
@@ -710,13 +756,15 @@ def upload_mapping_set(
     values: dict,
     profile_name: str = "",
     profile: MappingProfile | None = None,
+    offender_columns: list[dict] | None = None,
     request: HttpRequest | None = None,
 ) -> Upload:
     """Store the column map and the answers to the value questions on the upload
     (the answers add to earlier ones), save them as the profile ``profile_name``
     if given, and check the file again. ``profile``: the profile these come from.
     A file with the template's own headers has no column map: ``columns`` is
-    ignored, only values are mapped."""
+    ignored, only values are mapped. ``offender_columns``: the map of its
+    Offenders sheet, when that sheet has headers of its own (None keeps it)."""
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
     if upload.administration_id != user.administration_id:
         raise PermissionDenied
@@ -725,6 +773,10 @@ def upload_mapping_set(
     if upload.mapping.get("template"):
         columns = []
     problems = [] if upload.mapping.get("template") else column_map_problems(columns)
+    offenders = dict(upload.mapping.get("offenders") or {})
+    if offender_columns is not None and offenders.get("headers"):
+        problems += column_map_problems(offender_columns, sheet="offenders")
+        offenders["columns"] = offender_columns
     if problems:
         raise MappingInvalid(problems)
     answers = {key: dict(found) for key, found in (upload.mapping.get("values") or {}).items()}
@@ -738,6 +790,8 @@ def upload_mapping_set(
         "values": answers,
         "questions": {},
     }
+    if offenders:
+        upload.mapping["offenders"] = offenders
     if profile_name:
         chosen = profile_conventions(upload.conventions)
         profile = mapping_profile_save(
@@ -748,6 +802,11 @@ def upload_mapping_set(
             values=answers,
             # The readings chosen for this file so far join those the profile had.
             conventions={**(upload.mapping.get("conventions") or {}), **chosen},
+            offenders=(
+                {"headers": offenders["headers"], "columns": offenders["columns"]}
+                if offenders.get("columns")
+                else None
+            ),
             profile=profile if profile is not None and profile.name == profile_name else None,
             request=request,
         )
@@ -786,11 +845,16 @@ def upload_profile_apply(
         raise MappingInvalid(
             [_("The profile “%(name)s” is for files with other headers.") % {"name": profile}]
         )
+    offenders = upload.mapping.get("offenders") or {}
+    same_sheet = profile.offenders.get("headers") and headers_signature(
+        profile.offenders["headers"]
+    ) == offenders.get("signature")
     return upload_mapping_set(
         upload=upload,
         user=user,
         columns=profile.columns,
         values=profile.values,
         profile=profile,
+        offender_columns=profile.offenders["columns"] if same_sheet else None,
         request=request,
     )

@@ -56,6 +56,9 @@ class NeedsMapping(FileRefused):
         self.headers, self.samples, self.questions = headers, list(samples), questions
         # The headers are the template's own: only values are asked about.
         self.template = template
+        # The headers are those of the Offenders sheet (of a file whose Cases sheet
+        # is mapped).
+        self.offenders = False
 
 
 # The first cell of a summary row ("TOTAL", 12, 345.6…), in the six languages and
@@ -348,15 +351,15 @@ class _NotForCalamine(Exception):
     """A workbook that openpyxl reads instead."""
 
 
-def open_xlsx(path: Path, column_map=None) -> Workbook:
+def open_xlsx(path: Path, column_map=None, offenders_map=None) -> Workbook:
     check_entities(path)
     try:
-        return _open_with_calamine(path, column_map)
+        return _open_with_calamine(path, column_map, offenders_map)
     except _NotForCalamine:
-        return _open_with_openpyxl(path, column_map)
+        return _open_with_openpyxl(path, column_map, offenders_map)
 
 
-def _open_with_calamine(path: Path, column_map=None) -> Workbook:
+def _open_with_calamine(path: Path, column_map=None, offenders_map=None) -> Workbook:
     from openpyxl.utils import get_column_letter
     from python_calamine import CalamineWorkbook
 
@@ -389,7 +392,9 @@ def _open_with_calamine(path: Path, column_map=None) -> Workbook:
         found, used = _header(list(next(raw)), columns, name, raw, column_map)
         return _sheet(name, found, used, enumerate(raw, start=2), limit)
 
-    return _workbook(names, sheet, close=book.close, column_map=column_map)
+    return _workbook(
+        names, sheet, close=book.close, column_map=column_map, offenders_map=offenders_map
+    )
 
 
 def _sheet(name: str, columns, column_map, raw_rows, limit: int) -> Sheet:
@@ -402,24 +407,31 @@ def _sheet(name: str, columns, column_map, raw_rows, limit: int) -> Sheet:
     return sheet
 
 
-def _workbook(names: list[str], sheet, *, close, column_map) -> Workbook:
+def _workbook(names: list[str], sheet, *, close, column_map, offenders_map=None) -> Workbook:
     """The Cases sheet (by name, else the first) and the Offenders sheet if any,
     each read by ``sheet(name, columns, column_map)``; ``close`` the book if
-    either fails. Only the Cases sheet may be read through a column map."""
+    either fails. The Offenders sheet of a file whose Cases sheet has its own
+    headers may have its own too, read through ``offenders_map``; any other
+    is the template's."""
     cases_name = _find_sheet(names, SHEET_CASES) or names[0]
     offenders_name = _find_sheet(names, SHEET_OFFENDERS)
     try:
-        return Workbook(
-            cases=sheet(cases_name, CASE_SHEET_COLUMNS, column_map),
-            offenders=sheet(offenders_name, OFFENDER_COLUMNS, False) if offenders_name else None,
-            close=close,
-        )
+        cases = sheet(cases_name, CASE_SHEET_COLUMNS, column_map)
+        offenders = None
+        if offenders_name:
+            own = cases.column_map is not None and not cases.column_map.template
+            try:
+                offenders = sheet(offenders_name, OFFENDER_COLUMNS, offenders_map if own else False)
+            except NeedsMapping as needed:
+                needed.offenders = True
+                raise
+        return Workbook(cases=cases, offenders=offenders, close=close)
     except Exception:
         close()
         raise
 
 
-def _open_with_openpyxl(path: Path, column_map=None) -> Workbook:
+def _open_with_openpyxl(path: Path, column_map=None, offenders_map=None) -> Workbook:
     import openpyxl
 
     try:
@@ -442,7 +454,9 @@ def _open_with_openpyxl(path: Path, column_map=None) -> Workbook:
         found, used = _header(list(header), columns, name, raw, column_map)
         return _sheet(name, found, used, enumerate(raw, start=2), limit)
 
-    return _workbook(names, sheet, close=book.close, column_map=column_map)
+    return _workbook(
+        names, sheet, close=book.close, column_map=column_map, offenders_map=offenders_map
+    )
 
 
 def open_csv(path: Path, column_map=None) -> Workbook:
@@ -489,10 +503,12 @@ def open_csv(path: Path, column_map=None) -> Workbook:
     return Workbook(cases=sheet, offenders=None, close=handle.close)
 
 
-def open_upload(path: Path, name: str, column_map=None) -> tuple[str, Workbook]:
+def open_upload(path: Path, name: str, column_map=None, offenders_map=None) -> tuple[str, Workbook]:
     """Check the file and open it for reading: (kind, workbook). Raises FileRefused,
     or NeedsMapping when the Cases sheet's headers are neither the template's nor
-    those ``column_map`` (a mapping.ColumnMap) is for."""
+    those ``column_map`` (a mapping.ColumnMap) is for, or those of the Offenders
+    sheet of a file with its own headers neither the template's nor those of
+    ``offenders_map``."""
     size = path.stat().st_size
     check_size(size)
     with open(path, "rb") as handle:
@@ -500,5 +516,5 @@ def open_upload(path: Path, name: str, column_map=None) -> tuple[str, Workbook]:
     kind = file_kind(name, head)
     if kind == "xlsx":
         check_zip(path)
-        return kind, open_xlsx(path, column_map)
+        return kind, open_xlsx(path, column_map, offenders_map)
     return kind, open_csv(path, column_map)

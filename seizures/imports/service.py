@@ -190,7 +190,8 @@ def _read_once(
     # A sign of life before the reading, which reports no progress of its own.
     Upload.objects.filter(pk=upload.pk).update(progress_at=timezone.now())
     column_map = mapping.ColumnMap.from_mapping(upload.mapping)
-    kind, workbook = open_upload(path, upload.original_name, column_map)
+    offenders_map = mapping.ColumnMap.from_mapping(upload.mapping, sheet="offenders")
+    kind, workbook = open_upload(path, upload.original_name, column_map, offenders_map)
     try:
         sheet_map = workbook.cases.column_map
         if sheet_map is not None and sheet_map.template:

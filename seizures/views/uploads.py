@@ -75,6 +75,7 @@ def _upload_mapping_form(upload, data=None) -> MappingForm:
         questions=found.get("questions"),
         profile_name=upload.profile.name if upload.profile else "",
         template=bool(found.get("template")),
+        offenders=found.get("offenders"),
     )
 
 
@@ -162,6 +163,7 @@ def upload_mapping(request, pk):
                 values=form.values(),
                 profile_name=form.cleaned_data["profile_name"].strip(),
                 profile=upload.profile,
+                offender_columns=form.offender_columns(),
                 request=request,
             )
         except PermissionDenied:
@@ -209,6 +211,7 @@ def _profile_form(profile, data=None) -> MappingForm:
         questions=questions,
         profile_name=profile.name,
         template=not profile.columns,
+        offenders=profile.offenders,
     )
 
 
@@ -248,6 +251,11 @@ def mapping_profile_detail(request, pk):
                 headers=profile.headers,
                 columns=form.columns(),
                 values=values,
+                offenders=(
+                    {"headers": profile.offenders["headers"], "columns": form.offender_columns()}
+                    if profile.offenders.get("headers")
+                    else None
+                ),
                 request=request,
             )
         except mapping.MappingInvalid as invalid:

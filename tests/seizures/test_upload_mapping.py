@@ -912,3 +912,96 @@ def test_the_profile_reading_of_numbers_gives_way_to_the_files_own_values():
     answers = {"quantity": {"decimal": ".", "decided": "user"}}
     found = file_conventions([quantity], [{"quantity": "16,780"}], answers, preset)["quantity"]
     assert (found["decimal"], found["decided"]) == (".", "user")
+
+
+# --- The Offenders sheet of a file with its own headers ---------------------------------
+
+OFFENDER_HEADERS = ["Ref. caso", "Papel", "Nacionalidad", "Sexo", "Notas"]
+
+
+def _register_with_offenders() -> bytes:
+    book = openpyxl.Workbook()
+    cases = book.active
+    cases.title = "Cases"
+    cases.append(HEADERS)
+    for row in ROWS:
+        cases.append(row)
+    offenders = book.create_sheet("Offenders")
+    offenders.append(OFFENDER_HEADERS)
+    offenders.append(["PN-1", "Courier", "Nigeria", "Male", "sin novedad"])
+    offenders.append(["PN-1", "Sender", "CO", "", ""])
+    offenders.append(["PN-3", "Passenger", "Francia", "Female", ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_offenders_sheet_of_a_file_with_its_own_headers_is_mapped_like_the_cases_sheet(
+    national_admin, as_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    client = as_user(national_admin)
+    upload = upload_file(national_admin, _register_with_offenders(), capture, "registro.xlsx")
+    upload = map_upload(upload, national_admin, capture, values=ANSWERS)
+    # The Cases sheet mapped, its Offenders sheet is asked about, with suggestions.
+    assert upload.status == UploadStatus.NEEDS_MAPPING, upload.message
+    offenders = upload.mapping["offenders"]
+    assert offenders["headers"] == OFFENDER_HEADERS
+    assert offenders["suggested"] == ["", "", "nationality", "gender", ""]
+    assert offenders["samples"][1] == ["Courier", "Sender", "Passenger"]
+    page = client.get(upload.get_absolute_url())
+    assert 'data-testid="mapping-offender-columns"' in page.content.decode()
+    form = page.context["mapping_form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    with capture(execute=True):
+        response = client.post(reverse("seizures:upload-mapping", args=[upload.pk]), data)
+    assert response.status_code == 400
+    assert "Choose the column of the Offenders sheet that gives “Role”." in (
+        response.content.decode()
+    )
+    data.update(
+        {
+            "offender-column-0": "national_reference",
+            "offender-column-1": "role",
+            "profile_name": "Register with offenders",
+        }
+    )
+    with capture(execute=True):
+        response = client.post(reverse("seizures:upload-mapping", args=[upload.pk]), data)
+    assert response.status_code == 302
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING, (upload.errors, upload.mapping)
+    profile = MappingProfile.objects.get()
+    assert profile.offenders["headers"] == OFFENDER_HEADERS
+    assert [choice["key"] for choice in profile.offenders["columns"]] == [
+        "national_reference",
+        "role",
+        "nationality",
+        "gender",
+        "",
+    ]
+    confirm(upload, national_admin, capture)
+    first = Case.objects.get(national_reference="PN-1")
+    assert sorted((o.role, o.nationality.code, o.gender) for o in first.offenders.all()) == [
+        ("courier", "NG", "male"),
+        ("sender", "CO", "unknown"),
+    ]
+
+    # The next such file is read with the profile, Offenders sheet included.
+    upload = upload_file(national_admin, _register_with_offenders(), capture, "registro2.xlsx")
+    assert upload.status == UploadStatus.AWAITING, upload.mapping
+    assert upload.profile == profile
+
+
+def test_the_offenders_sheet_of_a_template_file_must_still_be_the_templates(
+    national_admin, django_capture_on_commit_callbacks
+):
+    book = openpyxl.load_workbook(io.BytesIO(filled_template([CASE_ROW])))
+    book.worksheets[1]["B1"] = "Papel"
+    out = io.BytesIO()
+    book.save(out)
+    upload = upload_file(
+        national_admin, out.getvalue(), django_capture_on_commit_callbacks, "cases.xlsx"
+    )
+    assert upload.status == UploadStatus.FAILED
+    assert "does not have the template's columns" in upload.message
