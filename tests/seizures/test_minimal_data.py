@@ -171,6 +171,32 @@ def test_the_database_refuses_a_silent_empty_quantity(officer, make_case):
         CommodityLine.objects.filter(case=case).update(quantity=None)
 
 
+@pytest.mark.parametrize(
+    "quantity, not_recorded, valid",
+    [("3", False, True), (None, True, True), (None, False, False), ("3", True, False)],
+)
+def test_the_model_checks_its_quantity_rule_without_asking_the_database(
+    officer, make_case, django_assert_num_queries, quantity, not_recorded, valid
+):
+    """The same rule as the database's constraint, tested in Python: Django's own
+    test would ask the database once per line of a bulk upload."""
+    from django.core.exceptions import ValidationError
+
+    [constraint] = CommodityLine._meta.constraints
+    line = CommodityLine.objects.get(case=make_case(officer))
+    line.quantity = None if quantity is None else Decimal(quantity)
+    line.quantity_not_recorded = not_recorded
+    with django_assert_num_queries(0):
+        if valid:
+            line.validate_constraints()
+        else:
+            with pytest.raises(ValidationError) as raised:
+                line.validate_constraints()
+            assert raised.value.messages == [constraint.get_violation_error_message()]
+        # The line form leaves the rule to its own message.
+        line.validate_constraints(exclude={"quantity_not_recorded"})
+
+
 def test_the_full_form_records_a_trace_and_shows_it_as_not_recorded(
     as_user, officer, vocab, not_known
 ):
