@@ -38,7 +38,7 @@ from accounts.models import AuditAction, User
 from accounts.services import audit_event_create
 
 from ..models import MappingProfile, Upload, UploadStatus
-from ..validators import has_null_character
+from ..validators import has_null_character, null_character_message
 
 # service.py imports this module too; each uses the other only inside functions.
 from . import service
@@ -676,6 +676,13 @@ def mapping_profile_rename(
     name = name.strip()
     if not name:
         raise MappingInvalid([_("Give the profile a name.")])
+    limit = MappingProfile._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise MappingInvalid(
+            [_("A profile's name has at most %(limit)s characters.") % {"limit": limit}]
+        )
+    if has_null_character(name):
+        raise MappingInvalid([null_character_message(_("Name"))])
     if _name_taken(user, name, profile) is not None:
         raise _name_taken_message(name)
     previous = profile.name

@@ -213,6 +213,11 @@ def _read_once(
     if not parsed.cases and not parsed.errors:
         raise FileRefused(_("The file has no rows of cases."))
     sheet_map = workbook.cases.column_map
+    if sheet_map is not None and sheet_map.template and upload.api_key_id is not None:
+        # An automatic upload of the template cannot answer questions: its values
+        # in none of our lists are row errors, as the API documents (a profile's
+        # answers for its headers still apply).
+        ask = False
     if sheet_map is not None and ask:
         learned = mapping.learned_answers(administration_id=upload.administration_id)
         questions = mapping.value_questions(sheet_map, vocabularies, learned)

@@ -728,6 +728,23 @@ def test_a_template_file_with_values_of_its_own_is_asked_about_them_not_given_ro
     assert 'data-testid="mapping-profile-template"' in page
 
 
+def test_an_api_upload_of_the_template_gives_row_errors_for_values_not_ours(
+    national_admin, client_factory, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    api = client_factory()
+    api.defaults["HTTP_AUTHORIZATION"] = (
+        f"Api-Key {api_key_create(actor=national_admin, name='k')[1]}"
+    )
+    content = filled_template([{**CASE_ROW, "unit": "kgs"}])
+    with capture(execute=True):
+        response = api.post(reverse("api:upload-create"), {"file": as_file(content)})
+    state = api.get(reverse("api:upload-detail", args=[response.json()["id"]])).json()
+    # No one could answer a question there: the automatic uploader gets its errors.
+    assert state["status"] == "invalid" and state["value_questions"] == {}
+    assert [error["column"] for error in state["errors"]] == ["Unit"]
+
+
 def test_a_template_file_whose_values_are_ours_is_not_asked_anything(
     national_admin, django_capture_on_commit_callbacks
 ):
@@ -771,6 +788,10 @@ def test_a_profile_is_renamed_by_an_uploader_of_its_administration_and_audited(
     response = colleague.post(url, {"name": "Other"}, follow=True)
     assert "Your administration already has a profile named “Other”." in (response.content.decode())
     assert colleague.post(url, {"name": "  "}).status_code == 302
+    response = colleague.post(url, {"name": "x" * 101}, follow=True)
+    assert "A profile&#x27;s name has at most 100 characters." in response.content.decode()
+    response = colleague.post(url, {"name": "Reg\x00ister"}, follow=True)
+    assert "contains a null character" in response.content.decode()
     profile.refresh_from_db()
     assert profile.name == "Register"
     assert colleague.post(url, {"name": "Police register"}).status_code == 302
