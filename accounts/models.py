@@ -321,6 +321,8 @@ class AuditAction(models.TextChoices):
     )
     UPLOAD_MAPPING_SET = "upload.mapping_set", _("Upload's column and value mapping set")
     MAPPING_PROFILE_SAVED = "mapping_profile.saved", _("Mapping profile saved")
+    MAPPING_PROFILE_RENAMED = "mapping_profile.renamed", _("Mapping profile renamed")
+    MAPPING_PROFILE_DELETED = "mapping_profile.deleted", _("Mapping profile deleted")
     API_KEY_CREATED = "api_key.created", _("API key created")
     API_KEY_REVOKED = "api_key.revoked", _("API key revoked")
     API_CALL = "api.call", _("API call")

@@ -693,9 +693,23 @@ class MappingForm(forms.Form):
         ),
     )
 
-    def __init__(self, *args, headers, columns, samples=(), questions=None, profile_name="", **kw):
+    def __init__(
+        self,
+        *args,
+        headers,
+        columns,
+        samples=(),
+        questions=None,
+        profile_name="",
+        template=False,
+        offenders=None,
+        **kw,
+    ):
+        """``template``: the file's headers are the template's own; only its values
+        are mapped (no column is asked about). ``offenders``: the Offenders sheet's
+        own headers, {"headers", "samples", "columns" or "suggested"}, if it has."""
         # Imported here: the imports package imports this module (validation_batch).
-        from .imports.columns import CASE_SHEET_COLUMNS
+        from .imports.columns import CASE_SHEET_COLUMNS, OFFENDER_COLUMNS
         from .imports.mapping import SPLITS, value_choices
 
         super().__init__(*args, **kw)
@@ -705,8 +719,10 @@ class MappingForm(forms.Form):
             for column in CASE_SHEET_COLUMNS
         ]
         self.column_rows = []
-        for index, header in enumerate(headers):
+        self.template = template
+        for index, header in enumerate([] if template else headers):
             chosen = columns[index] if index < len(columns) else {}
+            also = (chosen.get("also") or [{}])[0]
             self.fields[f"column-{index}"] = forms.ChoiceField(
                 label=header or _("Column %(number)s") % {"number": index + 1},
                 choices=targets,
@@ -716,15 +732,50 @@ class MappingForm(forms.Form):
             self.fields[f"split-{index}"] = forms.ChoiceField(
                 label=_("Read"), choices=SPLITS, required=False, initial=chosen.get("split", "")
             )
+            # A second template column from the same cell ("Lagos, Nigeria": the
+            # place from its first part, the country from its last).
+            self.fields[f"also-{index}"] = forms.ChoiceField(
+                label=_("It also gives"),
+                choices=[("", _("— nothing else —")), *targets[1:]],
+                required=False,
+                initial=also.get("key", ""),
+            )
+            self.fields[f"also-split-{index}"] = forms.ChoiceField(
+                label=_("Read"), choices=SPLITS, required=False, initial=also.get("split", "")
+            )
             self.column_rows.append(
                 (
                     header,
                     samples[index] if index < len(samples) else [],
                     self[f"column-{index}"],
                     self[f"split-{index}"],
+                    self[f"also-{index}"],
+                    self[f"also-split-{index}"],
                 )
             )
-        self._headers = headers
+        self._headers = [] if template else headers
+        offenders = offenders or {}
+        self._offender_headers = offenders.get("headers") or []
+        chosen_offenders = offenders.get("columns") or [
+            {"key": key} for key in offenders.get("suggested") or []
+        ]
+        offender_samples = offenders.get("samples") or []
+        offender_targets = [("", _("— ignore this column —"))] + [
+            (column.key, f"{column.label} *" if column.required else str(column.label))
+            for column in OFFENDER_COLUMNS
+        ]
+        self.offender_rows = []
+        for index, header in enumerate(self._offender_headers):
+            chosen = chosen_offenders[index] if index < len(chosen_offenders) else {}
+            name = f"offender-column-{index}"
+            self.fields[name] = forms.ChoiceField(
+                label=header or _("Column %(number)s") % {"number": index + 1},
+                choices=offender_targets,
+                required=False,
+                initial=chosen.get("key", ""),
+            )
+            samples_here = offender_samples[index] if index < len(offender_samples) else []
+            self.offender_rows.append((header, samples_here, self[name]))
         self._questions = questions or {}
         self.value_groups = []
         # In the template's order (PostgreSQL's jsonb keeps its own order of keys).
@@ -750,16 +801,41 @@ class MappingForm(forms.Form):
         from .imports.mapping import column_map_problems
 
         cleaned = super().clean()
-        for problem in column_map_problems(self.columns()):
-            self.add_error(None, problem)
+        if not self.template:
+            for problem in column_map_problems(self.columns()):
+                self.add_error(None, problem)
+        if self._offender_headers:
+            for problem in column_map_problems(self.offender_columns(), sheet="offenders"):
+                self.add_error(None, problem)
         return cleaned
 
-    def columns(self) -> list[dict]:
+    def offender_columns(self) -> list[dict] | None:
+        """The map of the Offenders sheet's own headers; None when it has none."""
+        if not self._offender_headers:
+            return None
         data = getattr(self, "cleaned_data", {})
         return [
-            {"key": data.get(f"column-{index}") or "", "split": data.get(f"split-{index}") or ""}
-            for index in range(len(self._headers))
+            {"key": data.get(f"offender-column-{index}") or "", "split": ""}
+            for index in range(len(self._offender_headers))
         ]
+
+    def columns(self) -> list[dict]:
+        """One choice per header, with "also" only where a second column is chosen
+        (so a map without one reads as those stored before it existed). Empty for
+        a file with the template's own headers."""
+        data = getattr(self, "cleaned_data", {})
+        columns = []
+        for index in range(len(self._headers)):
+            choice = {
+                "key": data.get(f"column-{index}") or "",
+                "split": data.get(f"split-{index}") or "",
+            }
+            if data.get(f"also-{index}"):
+                choice["also"] = [
+                    {"key": data[f"also-{index}"], "split": data.get(f"also-split-{index}") or ""}
+                ]
+            columns.append(choice)
+        return columns
 
     def values(self) -> dict:
         """{template column key: {normalised file value: code, or None}}."""

@@ -838,10 +838,19 @@ class MappingProfile(models.Model):
     # The file's headers, and their normalised digest (seizures/imports/mapping.py).
     headers = models.JSONField(default=list)
     headers_signature = models.CharField(max_length=64)
-    # [{"key": template column key or "", "split": ""|"last"|"first"|"list"}], one per header.
-    columns = models.JSONField(default=list)
+    # [{"key": template column key or "", "split": ""|"last"|"first"|"list", "also":
+    # [{"key", "split"}]}], one per header; "also" (optional): the other template
+    # columns the same file column gives ("City, Country": the place and the
+    # country). Empty: the headers are the template's own, only values are mapped.
+    columns = models.JSONField(default=list, blank=True)
     # {template column key: {normalised file value: code, or null to leave it as it is}}.
     values = models.JSONField(default=dict, blank=True)
+    # How the files' numbers and dates are read, as the user once chose:
+    # {template column key: {"order": "dmy"|"mdy"} | {"decimal": ","|"."}}.
+    conventions = models.JSONField(default=dict, blank=True)
+    # The Offenders sheet of these files, when its headers are its own too:
+    # {"headers": [...], "columns": [{"key", "split"}], one per header}.
+    offenders = models.JSONField(default=dict, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         on_delete=models.PROTECT,

@@ -44,6 +44,16 @@ urlpatterns = [
     path("uploads/<int:pk>/profile/", views.upload_profile_apply, name="upload-profile-apply"),
     path("uploads/profiles/", views.mapping_profile_list, name="mapping-profile-list"),
     path("uploads/profiles/<int:pk>/", views.mapping_profile_detail, name="mapping-profile-detail"),
+    path(
+        "uploads/profiles/<int:pk>/rename/",
+        views.mapping_profile_rename,
+        name="mapping-profile-rename",
+    ),
+    path(
+        "uploads/profiles/<int:pk>/delete/",
+        views.mapping_profile_delete,
+        name="mapping-profile-delete",
+    ),
     path("uploads/<int:pk>/<str:kind>/", views.upload_download, name="upload-download"),
     path("bulk/", views.bulk_action_new, name="bulk-action-new"),
     path("bulk/<int:pk>/", views.bulk_action_detail, name="bulk-action-detail"),

@@ -169,9 +169,23 @@ class MappingProfileRefSerializer(serializers.Serializer):
     name = serializers.CharField()
 
 
+class ColumnTargetSerializer(serializers.Serializer):
+    key = serializers.CharField(help_text="A template column key.")
+    split = serializers.CharField(help_text="'', 'last', 'first' or 'list'.")
+
+
 class ColumnChoiceSerializer(serializers.Serializer):
     key = serializers.CharField(help_text="A template column key, or empty: ignored.")
     split = serializers.CharField(help_text="'', 'last', 'first' or 'list'.")
+    also = ColumnTargetSerializer(
+        many=True,
+        required=False,
+        help_text=(
+            "Other template columns the same file column gives (absent: none), e.g. a "
+            '"City, Country" cell: {"key": "place", "split": "first"} beside '
+            '{"key": "country", "split": "last"}.'
+        ),
+    )
 
 
 class UploadConfirmSerializer(serializers.Serializer):
@@ -204,7 +218,9 @@ class UploadOutSerializer(serializers.Serializer):
             '{"quantity": {"decimal": ".", "thousands": ",", "decided": "auto"}, '
             '"seizure_date": {"order": "mdy", "decided": "ambiguous", "samples": '
             '["03/01/2019"], "count": 12}}. decided: auto (from the file\'s own values), '
-            "user (chosen), ambiguous (to be chosen before the upload can be confirmed)."
+            "user (chosen), profile (as the mapping profile reads it), ambiguous (to be "
+            "chosen before the upload can be confirmed; with the profile's reading in "
+            "profile when the file's values contradict it)."
         ),
     )
     error_count = serializers.IntegerField()
@@ -229,7 +245,22 @@ class UploadOutSerializer(serializers.Serializer):
         child=serializers.CharField(),
         help_text="The template column key suggested for each header ('' for none).",
     )
-    columns = ColumnChoiceSerializer(many=True, help_text="The column map in use, one per header.")
+    columns = ColumnChoiceSerializer(
+        many=True,
+        help_text="The column map in use, one per header; empty when the headers are the "
+        "template's own.",
+    )
+    offender_headers = serializers.ListField(
+        child=serializers.CharField(),
+        help_text="The headers of the Offenders sheet, when a file with its own headers "
+        "has its own there too.",
+    )
+    offender_columns = ColumnChoiceSerializer(
+        many=True, help_text="The column map of that Offenders sheet, one per header."
+    )
+    template_headers = serializers.BooleanField(
+        help_text="The file has the template's own headers: only its values are mapped."
+    )
     value_questions = serializers.DictField(
         child=serializers.ListField(child=serializers.DictField()),
         help_text=(

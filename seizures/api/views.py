@@ -209,6 +209,9 @@ def _upload_out(upload, request, page: int = 1) -> dict:
         "headers": found.get("headers", []),
         "suggested_columns": found.get("suggested", []),
         "columns": found.get("columns") or [],
+        "template_headers": bool(found.get("template")),
+        "offender_headers": (found.get("offenders") or {}).get("headers", []),
+        "offender_columns": (found.get("offenders") or {}).get("columns") or [],
         "value_questions": found.get("questions") or {},
         "profile": {"id": upload.profile.pk, "name": upload.profile.name}
         if upload.profile

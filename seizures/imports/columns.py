@@ -673,6 +673,8 @@ def convention_questions(found: dict) -> list[dict]:
                 "open": convention["decided"] == conventions.AMBIGUOUS,
                 "decided": convention["decided"],
                 "shown_by": convention.get("shown_by", ""),
+                # The profile's reading, when the file's own values contradict it.
+                "profile": convention.get("profile", ""),
                 "count": convention.get("count", len(convention["samples"])),
                 "reading": reading,
                 "other": other,

@@ -21,8 +21,10 @@ import re
 
 from django.utils.translation import gettext_lazy as _
 
-# How a column's convention was decided.
-AUTO, USER, AMBIGUOUS = "auto", "user", "ambiguous"
+# How a column's convention was decided: by the file's own values, by the user,
+# by the mapping profile the file was read with (the user's answer for an earlier
+# file with the same headers), or not yet.
+AUTO, USER, PROFILE, AMBIGUOUS = "auto", "user", "profile", "ambiguous"
 # Dates written with the day or the month first.
 DAY_FIRST, MONTH_FIRST = "dmy", "mdy"
 NUMBER_KINDS = ("decimal", "integer")
@@ -153,9 +155,13 @@ def _number_default(sample: str) -> str:
     return "," if "," in sample else "."
 
 
-def file_conventions(columns, rows: list[dict], answers: dict | None = None) -> dict:
+def file_conventions(
+    columns, rows: list[dict], answers: dict | None = None, presets: dict | None = None
+) -> dict:
     """The conventions of every number and date column of a sheet's rows
-    ({column key: value}), with the user's earlier answers kept."""
+    ({column key: value}), with the user's earlier answers kept. ``presets``: the
+    readings of the mapping profile the file is read with ({key: {"order": …} |
+    {"decimal": …}}), taken where the file's values do not say otherwise."""
     conventions = {}
     for column in columns:
         if column.kind not in NUMBER_KINDS + DATE_KINDS:
@@ -166,12 +172,33 @@ def file_conventions(columns, rows: list[dict], answers: dict | None = None) -> 
             continue
         answer = (answers or {}).get(key) or {}
         reading = "decimal" if column.kind in NUMBER_KINDS else "order"
+        preset = ((presets or {}).get(key) or {}).get(reading)
         if answer.get("decided") == USER and answer.get(reading):
             convention = {**convention, reading: answer[reading], "decided": USER}
             if reading == "decimal":
                 convention["thousands"] = OTHER[answer[reading]]
+        elif preset in _READINGS[reading] and convention.get("samples"):
+            convention = _preset(convention, reading, preset)
         conventions[key] = convention
     return conventions
+
+
+_READINGS = {"decimal": (",", "."), "order": (DAY_FIRST, MONTH_FIRST)}
+
+
+def _preset(convention: dict, reading: str, preset: str) -> dict:
+    """A column with values that read two ways, and the profile's reading of it:
+    taken when nothing in the file decides; asked again when the file's own
+    values show the other reading (or both)."""
+    convention = dict(convention)
+    if convention["decided"] == AMBIGUOUS and not convention.get("mixed"):
+        convention[reading], convention["decided"] = preset, PROFILE
+        if reading == "decimal":
+            convention["thousands"] = OTHER[preset]
+    elif convention[reading] != preset or convention.get("mixed"):
+        # The file contradicts the profile: the user says which is right.
+        convention["decided"], convention["profile"] = AMBIGUOUS, preset
+    return convention
 
 
 def conventions_open(conventions: dict) -> list[str]:

@@ -38,12 +38,14 @@ from accounts.models import AuditAction, User
 from accounts.services import audit_event_create
 
 from ..models import MappingProfile, Upload, UploadStatus
+from ..validators import has_null_character, null_character_message
 
 # service.py imports this module too; each uses the other only inside functions.
 from . import service
 from .columns import (
     CASE_SHEET_COLUMNS,
     MULTI_SEPARATOR,
+    OFFENDER_COLUMNS,
     Column,
     Vocabularies,
     _choice_lookup,
@@ -51,9 +53,13 @@ from .columns import (
     in_every_language,
     normalise,
 )
+from .conventions import USER
 from .reading import NeedsMapping
 
 COLUMNS_BY_KEY = {column.key: column for column in CASE_SHEET_COLUMNS}
+OFFENDER_COLUMNS_BY_KEY = {column.key: column for column in OFFENDER_COLUMNS}
+# The columns of each sheet a file's own columns may be mapped to.
+SHEET_COLUMNS = {"cases": CASE_SHEET_COLUMNS, "offenders": OFFENDER_COLUMNS}
 # Columns whose values are looked up in a list, and so may be mapped value by value.
 MAPPED_KINDS = ("vocabulary", "country", "choice")
 
@@ -90,41 +96,76 @@ def headers_signature(headers: list[str]) -> str:
 # --- Reading the rows through a mapping ------------------------------------------------
 
 
+def column_targets(choice: dict) -> list[tuple[str, str]]:
+    """The template columns one column of the file gives, as (key, split): its
+    own choice, then the ones in "also" (a "City, Country" cell gives the place
+    from its first part and the country from its last). A stored choice without
+    "also" (every profile saved before it existed) gives one at most."""
+    found = [(choice.get("key") or "", choice.get("split") or SPLIT_WHOLE)]
+    for more in choice.get("also") or ():
+        if isinstance(more, dict):
+            found.append((more.get("key") or "", more.get("split") or SPLIT_WHOLE))
+    return [(key, split) for key, split in found if key]
+
+
+def mapped_keys(columns: list[dict]) -> dict[str, int]:
+    """{template column key: position of the file's column that gives it}."""
+    return {
+        key: index for index, choice in enumerate(columns) for key, _split in column_targets(choice)
+    }
+
+
 @dataclass
 class ColumnMap:
     """Which column of the file is which template column, and what its values mean."""
 
     signature: str
-    columns: dict[int, Column]
-    splits: dict[int, str]
+    # (position of the file's column, template column, split), one per template
+    # column read: one column of the file may give two.
+    targets: list[tuple[int, Column, str]]
     # {template column key: {normalised file value: code, or None to leave it as it is}}
     values: dict[str, dict]
     # Filled while the rows are read: the file's values of each mapped-kind column.
     distinct: dict[str, Counter] = field(default_factory=dict)
+    # The file has the template's own headers (``headers``): only its values are mapped.
+    template: bool = False
+    headers: list[str] = field(default_factory=list)
 
     @classmethod
-    def from_mapping(cls, mapping: dict) -> "ColumnMap | None":
-        chosen = mapping.get("columns")
-        if not chosen:
-            return None
-        columns, splits = {}, {}
-        for index, choice in enumerate(chosen):
-            column = COLUMNS_BY_KEY.get(choice.get("key") or "")
-            if column is None:
-                continue
-            columns[index] = column
-            if choice.get("split"):
-                splits[index] = choice["split"]
-        return cls(mapping.get("signature", ""), columns, splits, mapping.get("values") or {})
+    def from_mapping(cls, mapping: dict, sheet: str = "cases") -> "ColumnMap":
+        """The upload's (or a profile's) mapping; without a column map of its own it
+        still carries the answers about values, for a file with the template's
+        headers. ``sheet="offenders"``: the map of the Offenders sheet, kept in the
+        mapping's "offenders" (its columns only; its values read as the template's)."""
+        if sheet == "offenders":
+            mapping = {**(mapping.get("offenders") or {}), "values": {}}
+        by_key = {column.key: column for column in SHEET_COLUMNS[sheet]}
+        targets = []
+        for index, choice in enumerate(mapping.get("columns") or []):
+            for key, split in column_targets(choice):
+                column = by_key.get(key)
+                if column is not None:
+                    targets.append((index, column, split))
+        return cls(mapping.get("signature", ""), targets, mapping.get("values") or {})
 
     def fits(self, headers: list[str]) -> bool:
-        return headers_signature(headers) == self.signature
+        return bool(self.targets) and headers_signature(headers) == self.signature
+
+    def by_position(self) -> list[tuple[int, Column]]:
+        return [(index, column) for index, column, _split in self.targets]
+
+    def for_template(self, found: list[tuple[int, Column]], headers: list[str]) -> "ColumnMap":
+        """The map of a file with the template's headers ``found``: each column read
+        as it is, its values through the answers given."""
+        targets = [(index, column, SPLIT_WHOLE) for index, column in found]
+        signature = headers_signature(headers)
+        return ColumnMap(signature, targets, self.values, template=True, headers=headers)
 
     def reader(self):
         """row values → {template column key: value}, for reading._rows."""
         plan = [
-            (index, column.key, self._cell_reader(column, self.splits.get(index, SPLIT_WHOLE)))
-            for index, column in self.columns.items()
+            (index, column.key, self._cell_reader(column, split))
+            for index, column, split in self.targets
         ]
 
         def read(values) -> dict:
@@ -209,15 +250,15 @@ def _score(wanted: str, candidate: str) -> float:
 
 
 @cache
-def _column_texts() -> list[tuple[Column, frozenset[str]]]:
+def _column_texts(sheet: str = "cases") -> list[tuple[Column, frozenset[str]]]:
     texts = []
-    for column in CASE_SHEET_COLUMNS:
+    for column in SHEET_COLUMNS[sheet]:
         names = {normalise(column.key), normalise(column.key.replace("_", " "))}
         texts.append((column, frozenset(names | in_every_language(column.label))))
     return texts
 
 
-def suggest_columns(headers: list[str]) -> list[str]:
+def suggest_columns(headers: list[str], sheet: str = "cases") -> list[str]:
     """The likeliest template column key for each header ("" for none), each key
     given to one header at most: the best-scoring pairs first."""
     pairs = []
@@ -225,7 +266,7 @@ def suggest_columns(headers: list[str]) -> list[str]:
         wanted = normalise(header)
         if not wanted:
             continue
-        for order, (column, texts) in enumerate(_column_texts()):
+        for order, (column, texts) in enumerate(_column_texts(sheet)):
             score = max(_score(wanted, text) for text in texts)
             if score >= COLUMN_CUTOFF:
                 pairs.append((-score, order, index, column.key))
@@ -324,6 +365,8 @@ def value_questions(
         answered = column_map.values.get(key) or {}
         asked: dict[str, dict] = {}
         for text, count in counts.most_common():
+            if has_null_character(text):
+                continue  # a row error of its own, never a question
             wanted = normalise(text)
             if wanted in asked:
                 asked[wanted]["count"] += count
@@ -343,35 +386,36 @@ def value_questions(
     return questions
 
 
-def column_map_problems(columns: list[dict]) -> list[str]:
-    """What makes a column map unusable: unknown or repeated template columns, a
-    required one left out, a list cut where the column takes one value."""
+def column_map_problems(columns: list[dict], sheet: str = "cases") -> list[str]:
+    """What makes a column map unusable: unknown or repeated template columns (a
+    second one of a file's column counts too), a required one left out, a list cut
+    where the column takes one value."""
+    by_key = {column.key: column for column in SHEET_COLUMNS[sheet]}
     problems, seen = [], set()
     for choice in columns:
-        key, split = choice.get("key") or "", choice.get("split") or SPLIT_WHOLE
-        if not key:
-            continue
-        column = COLUMNS_BY_KEY.get(key)
-        if column is None or split not in dict(SPLITS):
-            problems.append(_("“%(key)s” is not a column of the template.") % {"key": key})
-            continue
-        if key in seen:
-            problems.append(
-                _("The template column “%(column)s” is chosen for two columns of the file.")
-                % {"column": column.label}
-            )
-        seen.add(key)
-        if split == SPLIT_LIST and not column.many:
-            problems.append(
-                _("The template column “%(column)s” takes one value, not a list.")
-                % {"column": column.label}
-            )
-    for column in CASE_SHEET_COLUMNS:
+        for key, split in column_targets(choice):
+            column = by_key.get(key)
+            if column is None or split not in dict(SPLITS):
+                problems.append(_("“%(key)s” is not a column of the template.") % {"key": key})
+                continue
+            if key in seen:
+                problems.append(
+                    _("The template column “%(column)s” is chosen for two columns of the file.")
+                    % {"column": column.label}
+                )
+            seen.add(key)
+            if split == SPLIT_LIST and not column.many:
+                problems.append(
+                    _("The template column “%(column)s” takes one value, not a list.")
+                    % {"column": column.label}
+                )
+    for column in SHEET_COLUMNS[sheet]:
         if column.required and column.key not in seen:
-            problems.append(
-                _("Choose the column of the file that gives “%(column)s”.")
-                % {"column": column.label}
-            )
+            if sheet == "offenders":
+                message = _("Choose the column of the Offenders sheet that gives “%(column)s”.")
+            else:
+                message = _("Choose the column of the file that gives “%(column)s”.")
+            problems.append(message % {"column": column.label})
     return problems
 
 
@@ -379,57 +423,118 @@ def column_map_problems(columns: list[dict]) -> list[str]:
 
 
 def profile_mapping(profile: MappingProfile, mapping: dict | None = None) -> dict:
-    """An upload's mapping read through ``profile``."""
-    return {
+    """An upload's mapping read through ``profile``: a copy of it, which the upload
+    keeps when the profile is edited or deleted."""
+    found = {
         **(mapping or {}),
         "signature": profile.headers_signature,
         "columns": profile.columns,
         "values": profile.values,
+        "conventions": profile.conventions,
+        "profile_name": profile.name,
         "questions": {},
     }
+    if profile.offenders.get("columns"):
+        headers = profile.offenders["headers"]
+        found["offenders"] = {
+            **(found.get("offenders") or {}),
+            **profile.offenders,
+            "signature": headers_signature(headers),
+        }
+    return found
 
 
-def upload_profile_match(*, upload: Upload, needed: NeedsMapping) -> bool:
-    """A file whose headers are not the template's, with no column map of its own
-    yet: apply the administration's profile for the same headers, if any (the
-    newest). True when one was applied and the file is to be read again."""
-    if needed.headers is None:
-        return False
-    signature = headers_signature(needed.headers)
-    if (upload.mapping.get("columns") and upload.mapping.get("signature") == signature) or (
+def _own_mapping(upload: Upload, signature: str) -> bool:
+    """The upload was mapped for these headers already: by its uploader (on its
+    page) or by the profile it was read with."""
+    return ("columns" in upload.mapping and upload.mapping.get("signature") == signature) or (
         upload.profile_id is not None and upload.profile.headers_signature == signature
-    ):
-        return False  # its own mapping, or its profile, was used and still asks
-    profile = (
+    )
+
+
+def _profile_for(upload: Upload, signature: str) -> MappingProfile | None:
+    """The administration's profile for these headers (the newest)."""
+    return (
         MappingProfile.objects.filter(
             administration_id=upload.administration_id, headers_signature=signature
         )
         .order_by("-updated_at")
         .first()
     )
-    if profile is None:
-        return False
-    upload.mapping = profile_mapping(profile, _asked(needed, upload.mapping))
+
+
+def _profile_use(upload: Upload, profile: MappingProfile, mapping: dict) -> None:
+    upload.mapping = profile_mapping(profile, mapping)
     upload.profile = profile
     Upload.objects.filter(pk=upload.pk).update(mapping=upload.mapping, profile=profile)
+
+
+def upload_profile_match(*, upload: Upload, needed: NeedsMapping) -> bool:
+    """A file whose headers are not the template's, with no column map of its own
+    yet: apply the administration's profile for the same headers, if any (the
+    newest). True when one was applied and the file is to be read again."""
+    if needed.headers is None or needed.offenders:
+        return False  # a profile is found by the headers of the Cases sheet
+    signature = headers_signature(needed.headers)
+    if _own_mapping(upload, signature):
+        return False  # its own mapping, or its profile, was used and still asks
+    profile = _profile_for(upload, signature)
+    if profile is None:
+        return False
+    _profile_use(upload, profile, _asked(needed, upload.mapping))
     return True
 
 
-def _asked(needed: NeedsMapping, mapping: dict) -> dict:
-    """The upload's mapping with the file's headers, samples and suggestions."""
-    if needed.headers is None:
-        return mapping
+def upload_template_profile_match(*, upload: Upload, column_map: ColumnMap) -> None:
+    """A file with the template's own headers, before its rows are read: read its
+    values (and take its conventions) through the administration's profile for
+    these headers, if it has one and the upload was not mapped otherwise."""
+    if _own_mapping(upload, column_map.signature):
+        return
+    profile = _profile_for(upload, column_map.signature)
+    if profile is None:
+        return
+    mapping = {**upload.mapping, "headers": column_map.headers, "template": True}
+    _profile_use(upload, profile, mapping)
+    column_map.values = upload.mapping["values"]
+
+
+def _samples(needed: NeedsMapping) -> list[list[str]]:
     samples = [[] for _header in needed.headers]
     for values in needed.samples:
         for index in range(len(samples)):
             value = values[index] if index < len(values) else None
             if value not in (None, "") and len(samples[index]) < SAMPLE_VALUES:
                 samples[index].append(_display(value))
+    return samples
+
+
+def _asked(needed: NeedsMapping, mapping: dict) -> dict:
+    """The upload's mapping with the file's headers, samples and suggestions (of
+    its Offenders sheet in "offenders")."""
+    if needed.headers is None:
+        return mapping
+    if needed.offenders:
+        signature = headers_signature(needed.headers)
+        return {
+            **mapping,
+            "offenders": {
+                "headers": needed.headers,
+                "signature": signature,
+                "samples": _samples(needed),
+                "suggested": suggest_columns(needed.headers, sheet="offenders"),
+            },
+        }
     signature = headers_signature(needed.headers)
     if mapping.get("signature") != signature:
         # A column map for other headers (a profile named for another file) is no
         # guide to these; the answers about values still are.
         mapping = {key: value for key, value in mapping.items() if key != "columns"}
+    if needed.template:
+        # The template's own headers: nothing to suggest, only values to map.
+        return {**mapping, "headers": needed.headers, "signature": signature, "template": True}
+    samples = _samples(needed)
+    mapping = {key: value for key, value in mapping.items() if key != "template"}
     return {
         **mapping,
         "headers": needed.headers,
@@ -456,7 +561,11 @@ def upload_mapping_ask(*, upload: Upload, needed: NeedsMapping) -> Upload:
         if needed.questions is not None:
             mapping["questions"] = needed.questions
         upload.mapping = mapping
-        if upload.profile is not None and upload.profile.headers_signature != mapping["signature"]:
+        if (
+            upload.profile is not None
+            and not needed.offenders
+            and upload.profile.headers_signature != mapping["signature"]
+        ):
             upload.profile = None  # named for other headers: not what this file was read with
         upload.status = UploadStatus.NEEDS_MAPPING
         upload.rows_done = upload.rows_total
@@ -474,6 +583,32 @@ def upload_can_map(upload: Upload) -> bool:
     return bool(upload.mapping.get("headers")) and upload.status in REMAPPABLE
 
 
+def _problems(columns: list[dict]) -> list[str]:
+    """An empty column map is a file with the template's own columns."""
+    return column_map_problems(columns) if columns else []
+
+
+def _check_profile_user(user: User, profile: MappingProfile | None) -> None:
+    if user.role not in service.UPLOADERS:
+        raise PermissionDenied
+    if profile is not None and profile.administration_id != user.administration_id:
+        raise PermissionDenied
+
+
+def _name_taken(user: User, name: str, profile: MappingProfile | None) -> MappingProfile | None:
+    return (
+        MappingProfile.objects.filter(administration_id=user.administration_id, name=name)
+        .exclude(pk=profile.pk if profile else None)
+        .first()
+    )
+
+
+def _name_taken_message(name: str) -> MappingInvalid:
+    return MappingInvalid(
+        [_("Your administration already has a profile named “%(name)s”.") % {"name": name}]
+    )
+
+
 @transaction.atomic
 def mapping_profile_save(
     *,
@@ -482,45 +617,141 @@ def mapping_profile_save(
     headers: list[str],
     columns: list[dict],
     values: dict,
+    conventions: dict | None = None,
+    offenders: dict | None = None,
     profile: MappingProfile | None = None,
     request: HttpRequest | None = None,
 ) -> MappingProfile:
     """Create the administration's profile ``name``, or update it (``profile``, or
-    the one of that name), for files with these headers."""
-    if user.role not in service.UPLOADERS:
-        raise PermissionDenied
-    problems = column_map_problems(columns)
+    the one of that name), for files with these headers. ``columns`` empty: the
+    headers are the template's own, and only values are mapped. ``conventions``:
+    how its numbers and dates are read ({key: {"order": …} | {"decimal": …}});
+    ``offenders``: the map of their Offenders sheet ({"headers", "columns"});
+    None keeps the profile's, for both."""
+    _check_profile_user(user, profile)
+    problems = _problems(columns)
+    if offenders and offenders.get("columns"):
+        problems += column_map_problems(offenders["columns"], sheet="offenders")
     if problems:
         raise MappingInvalid(problems)
-    if profile is not None and profile.administration_id != user.administration_id:
-        raise PermissionDenied
-    same_name = MappingProfile.objects.filter(
-        administration_id=user.administration_id, name=name
-    ).exclude(pk=profile.pk if profile else None)
+    same_name = _name_taken(user, name, profile)
     if profile is None:
-        profile = same_name.first()
-    elif same_name.exists():
-        raise MappingInvalid(
-            [_("Your administration already has a profile named “%(name)s”.") % {"name": name}]
-        )
+        profile = same_name
+    elif same_name is not None:
+        raise _name_taken_message(name)
     created = profile is None
     if created:
         profile = MappingProfile(administration=user.administration, created_by=user)
+    previous = "" if created else profile.name
     profile.name = name
     profile.headers = headers
     profile.headers_signature = headers_signature(headers)
     profile.columns, profile.values = columns, values
+    if conventions is not None:
+        profile.conventions = conventions
+    if offenders is not None:
+        profile.offenders = offenders
     profile.updated_at = timezone.now()
     profile.save()
+    details = {"name": name, "created": created, "columns": len(columns)}
+    if previous and previous != name:
+        details["renamed_from"] = previous
     audit_event_create(
         action=AuditAction.MAPPING_PROFILE_SAVED,
         request=request,
         actor=user,
         administration=user.administration,
         target=profile,
-        details={"name": name, "created": created, "columns": len(columns)},
+        details=details,
     )
     return profile
+
+
+@transaction.atomic
+def mapping_profile_rename(
+    *, user: User, profile: MappingProfile, name: str, request: HttpRequest | None = None
+) -> MappingProfile:
+    """Give the profile another name, unique in its administration."""
+    _check_profile_user(user, profile)
+    name = name.strip()
+    if not name:
+        raise MappingInvalid([_("Give the profile a name.")])
+    limit = MappingProfile._meta.get_field("name").max_length
+    if len(name) > limit:
+        raise MappingInvalid(
+            [_("A profile's name has at most %(limit)s characters.") % {"limit": limit}]
+        )
+    if has_null_character(name):
+        raise MappingInvalid([null_character_message(_("Name"))])
+    if _name_taken(user, name, profile) is not None:
+        raise _name_taken_message(name)
+    previous = profile.name
+    profile.name, profile.updated_at = name, timezone.now()
+    profile.save(update_fields=["name", "updated_at"])
+    audit_event_create(
+        action=AuditAction.MAPPING_PROFILE_RENAMED,
+        request=request,
+        actor=user,
+        administration=user.administration,
+        target=profile,
+        details={"name": name, "renamed_from": previous},
+    )
+    return profile
+
+
+@transaction.atomic
+def mapping_profile_delete(
+    *, user: User, profile: MappingProfile, request: HttpRequest | None = None
+) -> None:
+    """Delete the profile. The uploads read with it keep their own copy of its
+    mapping (``Upload.mapping``) and its name, and are read with that copy."""
+    _check_profile_user(user, profile)
+    uploads = Upload.objects.filter(profile=profile)
+    count = uploads.count()
+    audit_event_create(
+        action=AuditAction.MAPPING_PROFILE_DELETED,
+        request=request,
+        actor=user,
+        administration=user.administration,
+        target=profile,
+        details={"name": profile.name, "headers": profile.headers, "uploads": count},
+    )
+    profile.delete()  # Upload.profile is set to null; Upload.mapping keeps the copy
+
+
+def profile_conventions(conventions: dict) -> dict:
+    """The readings the user chose for an upload's columns, as a profile keeps them."""
+    kept = {}
+    for key, convention in conventions.items():
+        if convention.get("decided") != USER:
+            continue
+        reading = "decimal" if "decimal" in convention else "order"
+        kept[key] = {reading: convention[reading]}
+    return kept
+
+
+def profile_conventions_keep(*, upload: Upload, user: User, request=None) -> None:
+    """The readings the user chose for the upload's columns, kept in the profile it
+    was read with (in the caller's transaction)."""
+    profile = MappingProfile.objects.select_for_update().filter(pk=upload.profile_id).first()
+    chosen = profile_conventions(upload.conventions)
+    if (
+        profile is None
+        or not chosen
+        or all(profile.conventions.get(key) == reading for key, reading in chosen.items())
+    ):
+        return
+    profile.conventions = {**profile.conventions, **chosen}
+    profile.updated_at = timezone.now()
+    profile.save(update_fields=["conventions", "updated_at"])
+    audit_event_create(
+        action=AuditAction.MAPPING_PROFILE_SAVED,
+        request=request,
+        actor=user,
+        administration=user.administration,
+        target=profile,
+        details={"name": profile.name, "created": False, "conventions": chosen},
+    )
 
 
 @transaction.atomic
@@ -532,17 +763,27 @@ def upload_mapping_set(
     values: dict,
     profile_name: str = "",
     profile: MappingProfile | None = None,
+    offender_columns: list[dict] | None = None,
     request: HttpRequest | None = None,
 ) -> Upload:
     """Store the column map and the answers to the value questions on the upload
     (the answers add to earlier ones), save them as the profile ``profile_name``
-    if given, and check the file again. ``profile``: the profile these come from."""
+    if given, and check the file again. ``profile``: the profile these come from.
+    A file with the template's own headers has no column map: ``columns`` is
+    ignored, only values are mapped. ``offender_columns``: the map of its
+    Offenders sheet, when that sheet has headers of its own (None keeps it)."""
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
     if upload.administration_id != user.administration_id:
         raise PermissionDenied
     if not upload_can_map(upload):
         raise PermissionDenied(_("The mapping of this upload cannot be changed now."))
-    problems = column_map_problems(columns)
+    if upload.mapping.get("template"):
+        columns = []
+    problems = [] if upload.mapping.get("template") else column_map_problems(columns)
+    offenders = dict(upload.mapping.get("offenders") or {})
+    if offender_columns is not None and offenders.get("headers"):
+        problems += column_map_problems(offender_columns, sheet="offenders")
+        offenders["columns"] = offender_columns
     if problems:
         raise MappingInvalid(problems)
     answers = {key: dict(found) for key, found in (upload.mapping.get("values") or {}).items()}
@@ -556,18 +797,33 @@ def upload_mapping_set(
         "values": answers,
         "questions": {},
     }
+    if offenders:
+        upload.mapping["offenders"] = offenders
     if profile_name:
+        chosen = profile_conventions(upload.conventions)
         profile = mapping_profile_save(
             user=user,
             name=profile_name,
             headers=headers,
             columns=columns,
             values=answers,
+            # The readings chosen for this file so far join those the profile had.
+            conventions={**(upload.mapping.get("conventions") or {}), **chosen},
+            offenders=(
+                {"headers": offenders["headers"], "columns": offenders["columns"]}
+                if offenders.get("columns")
+                else None
+            ),
             profile=profile if profile is not None and profile.name == profile_name else None,
             request=request,
         )
     # The page says which profile the file was read with: not one it no longer follows.
     upload.profile = profile if profile is not None and profile.columns == columns else None
+    if upload.profile is not None:
+        upload.mapping["profile_name"] = upload.profile.name
+        upload.mapping["conventions"] = upload.profile.conventions
+    else:
+        upload.mapping.pop("profile_name", None)
     upload.status, upload.message = UploadStatus.CHECKING, ""
     upload.summary, upload.errors, upload.error_count = {}, [], 0
     upload.error_file, upload.validated = "", ""
@@ -578,7 +834,7 @@ def upload_mapping_set(
         AuditAction.UPLOAD_MAPPING_SET,
         upload=upload,
         request=request,
-        columns={choice["key"]: index for index, choice in enumerate(columns) if choice["key"]},
+        columns=mapped_keys(columns),
         values=sum(len(found) for found in values.values()),
         profile=profile.name if profile else "",
     )
@@ -596,11 +852,16 @@ def upload_profile_apply(
         raise MappingInvalid(
             [_("The profile “%(name)s” is for files with other headers.") % {"name": profile}]
         )
+    offenders = upload.mapping.get("offenders") or {}
+    same_sheet = profile.offenders.get("headers") and headers_signature(
+        profile.offenders["headers"]
+    ) == offenders.get("signature")
     return upload_mapping_set(
         upload=upload,
         user=user,
         columns=profile.columns,
         values=profile.values,
         profile=profile,
+        offender_columns=profile.offenders["columns"] if same_sheet else None,
         request=request,
     )

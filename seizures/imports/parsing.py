@@ -92,29 +92,34 @@ def _reference_text(value) -> str:
 
 
 def _positions(sheet) -> dict[str, int]:
-    return {column.key: index for index, column in sheet.columns.items()}
+    return sheet.positions
 
 
 def parse_workbook(
-    workbook: Workbook, vocabularies: Vocabularies, answers: dict | None = None
+    workbook: Workbook,
+    vocabularies: Vocabularies,
+    answers: dict | None = None,
+    presets: dict | None = None,
 ) -> Parsed:
     """Every row of the file → its cases. Each number and date column's
     convention is decided from all of its values first; ``answers``: the
-    conventions stored on the upload, whose user's choices are kept."""
+    conventions stored on the upload, whose user's choices are kept; ``presets``:
+    those of the mapping profile it is read with (conventions.file_conventions)."""
     cases: dict[str, CaseRows] = {}
     errors: list[RowError] = []
     sheet = workbook.cases
     positions = _positions(sheet)
-    columns = list(sheet.columns.values())
+    columns = list(sheet.columns)
     rows = 0
     case_rows = list(sheet.rows)
     offender_rows = list(workbook.offenders.rows) if workbook.offenders is not None else []
-    found = file_conventions(columns, [values for _number, values in case_rows], answers)
+    found = file_conventions(columns, [values for _number, values in case_rows], answers, presets)
     if workbook.offenders is not None:
         found |= file_conventions(
-            workbook.offenders.columns.values(),
+            workbook.offenders.columns,
             [values for _number, values in offender_rows],
             answers,
+            presets,
         )
 
     def cell(row, column) -> Cell:
@@ -185,7 +190,7 @@ def parse_workbook(
     if workbook.offenders is not None:
         offenders = workbook.offenders
         off_positions = _positions(offenders)
-        off_columns = list(offenders.columns.values())
+        off_columns = list(offenders.columns)
         for number, values in offender_rows:
             rows += 1
             reference = _reference_text(values.get("national_reference", ""))

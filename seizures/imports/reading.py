@@ -47,12 +47,18 @@ class FileRefused(Exception):
 class NeedsMapping(FileRefused):
     """The Cases sheet's headers are not the template's (``headers``, with the
     first rows in ``samples``), or some of its values match no entry
-    (``questions``): the uploader maps them (mapping.py). Where no one can, it is
+    (``questions``; ``template`` when its headers are the template's own): the
+    uploader maps them (mapping.py). Where no one can, it is
     a refusal like any other, with the same message."""
 
-    def __init__(self, message: str, *, headers=None, samples=(), questions=None):
+    def __init__(self, message: str, *, headers=None, samples=(), questions=None, template=False):
         super().__init__(message)
         self.headers, self.samples, self.questions = headers, list(samples), questions
+        # The headers are the template's own: only values are asked about.
+        self.template = template
+        # The headers are those of the Offenders sheet (of a file whose Cases sheet
+        # is mapped).
+        self.offenders = False
 
 
 # The first cell of a summary row ("TOTAL", 12, 345.6…), in the six languages and
@@ -80,10 +86,14 @@ _SUMMARY_FIRST_LETTERS = frozenset(word[0] for word in SUMMARY_ROW_WORDS)
 @dataclass
 class Sheet:
     """A sheet's header and rows: ``rows`` yields (row number, {column key: value}).
-    ``left_out``: the summary rows met so far, {"sheet", "row", "text"}."""
+    ``columns``: the template columns it gives; ``positions``: the position of the
+    file's column each comes from (two template columns may come from one file
+    column, a "City, Country" cell). ``left_out``: the summary rows met so far,
+    {"sheet", "row", "text"}."""
 
     name: str
-    columns: dict[int, Column]
+    columns: list[Column]
+    positions: dict[str, int]
     rows: Iterator[tuple[int, dict]]
     missing: list[Column] = field(default_factory=list)
     left_out: list[dict] = field(default_factory=list)
@@ -194,14 +204,15 @@ def header_texts(values) -> list[str]:
 
 def _header(values: list, columns: list[Column], sheet_name: str, raw, column_map):
     """The sheet's columns by position, and the column map they are read through:
-    the upload's map if it fits these headers, else the template's own names. A
-    Cases sheet with other headers (``column_map`` is not False) needs a mapping."""
+    the upload's map if it fits these headers, else the template's own names (read
+    through the upload's answers about values, if it has a map). A Cases sheet
+    with other headers (``column_map`` is not False) needs a mapping."""
     if column_map:
         headers = header_texts(values)
         if column_map.fits(headers):
-            return column_map.columns, column_map
+            return column_map.by_position(), column_map
     try:
-        return _match_header(values, columns, sheet_name), None
+        found = _match_header(values, columns, sheet_name)
     except NeedsMapping as needed:
         if column_map is False:
             raise FileRefused(needed.message) from None
@@ -211,9 +222,12 @@ def _header(values: list, columns: list[Column], sheet_name: str, raw, column_ma
         except Exception:
             needed.samples = []  # the rows' own faults are told once they are mapped
         raise
+    if column_map:
+        return found, column_map.for_template(found, header_texts(values))
+    return found, None
 
 
-def _match_header(values: list, columns: list[Column], sheet_name: str) -> dict[int, Column]:
+def _match_header(values: list, columns: list[Column], sheet_name: str) -> list[tuple[int, Column]]:
     by_text = {}
     for column in columns:
         by_text[normalise(column.key)] = column
@@ -250,7 +264,7 @@ def _match_header(values: list, columns: list[Column], sheet_name: str) -> dict[
             _("The sheet “%(sheet)s” does not have the template's columns: %(problems)s.")
             % {"sheet": sheet_name, "problems": "; ".join(problems)}
         )
-    return found
+    return list(found.items())
 
 
 def refusal_for(error: Exception) -> FileRefused:
@@ -292,7 +306,7 @@ def _rows(raw_rows, sheet: Sheet, limit: int) -> Iterator[tuple[int, dict]]:
     """Non-blank rows as {key: value}; blank rows (trailing ones too) are skipped,
     and so are summary rows, noted in ``sheet.left_out``."""
     seen = 0
-    columns = sheet.columns
+    columns = [(sheet.positions[column.key], column) for column in sheet.columns]
     read = sheet.column_map.reader() if sheet.column_map else None
     for number, values in raw_rows:
         if read is not None:
@@ -300,7 +314,7 @@ def _rows(raw_rows, sheet: Sheet, limit: int) -> Iterator[tuple[int, dict]]:
         else:
             row = {
                 column.key: values[index]
-                for index, column in columns.items()
+                for index, column in columns
                 if index < len(values) and not _is_blank(values[index])
             }
         if not row:
@@ -337,15 +351,15 @@ class _NotForCalamine(Exception):
     """A workbook that openpyxl reads instead."""
 
 
-def open_xlsx(path: Path, column_map=None) -> Workbook:
+def open_xlsx(path: Path, column_map=None, offenders_map=None) -> Workbook:
     check_entities(path)
     try:
-        return _open_with_calamine(path, column_map)
+        return _open_with_calamine(path, column_map, offenders_map)
     except _NotForCalamine:
-        return _open_with_openpyxl(path, column_map)
+        return _open_with_openpyxl(path, column_map, offenders_map)
 
 
-def _open_with_calamine(path: Path, column_map=None) -> Workbook:
+def _open_with_calamine(path: Path, column_map=None, offenders_map=None) -> Workbook:
     from openpyxl.utils import get_column_letter
     from python_calamine import CalamineWorkbook
 
@@ -378,33 +392,46 @@ def _open_with_calamine(path: Path, column_map=None) -> Workbook:
         found, used = _header(list(next(raw)), columns, name, raw, column_map)
         return _sheet(name, found, used, enumerate(raw, start=2), limit)
 
-    return _workbook(names, sheet, close=book.close, column_map=column_map)
+    return _workbook(
+        names, sheet, close=book.close, column_map=column_map, offenders_map=offenders_map
+    )
 
 
-def _sheet(name: str, columns: dict[int, Column], column_map, raw_rows, limit: int) -> Sheet:
-    sheet = Sheet(name, columns, iter(()), column_map=column_map)
+def _sheet(name: str, columns, column_map, raw_rows, limit: int) -> Sheet:
+    """``columns``: [(position, template column)], a position given twice when one
+    column of the file gives two template columns."""
+    positions = {column.key: index for index, column in columns}
+    sheet = Sheet(name, [column for _index, column in columns], positions, iter(()))
+    sheet.column_map = column_map
     sheet.rows = _rows(raw_rows, sheet, limit)
     return sheet
 
 
-def _workbook(names: list[str], sheet, *, close, column_map) -> Workbook:
+def _workbook(names: list[str], sheet, *, close, column_map, offenders_map=None) -> Workbook:
     """The Cases sheet (by name, else the first) and the Offenders sheet if any,
     each read by ``sheet(name, columns, column_map)``; ``close`` the book if
-    either fails. Only the Cases sheet may be read through a column map."""
+    either fails. The Offenders sheet of a file whose Cases sheet has its own
+    headers may have its own too, read through ``offenders_map``; any other
+    is the template's."""
     cases_name = _find_sheet(names, SHEET_CASES) or names[0]
     offenders_name = _find_sheet(names, SHEET_OFFENDERS)
     try:
-        return Workbook(
-            cases=sheet(cases_name, CASE_SHEET_COLUMNS, column_map),
-            offenders=sheet(offenders_name, OFFENDER_COLUMNS, False) if offenders_name else None,
-            close=close,
-        )
+        cases = sheet(cases_name, CASE_SHEET_COLUMNS, column_map)
+        offenders = None
+        if offenders_name:
+            own = cases.column_map is not None and not cases.column_map.template
+            try:
+                offenders = sheet(offenders_name, OFFENDER_COLUMNS, offenders_map if own else False)
+            except NeedsMapping as needed:
+                needed.offenders = True
+                raise
+        return Workbook(cases=cases, offenders=offenders, close=close)
     except Exception:
         close()
         raise
 
 
-def _open_with_openpyxl(path: Path, column_map=None) -> Workbook:
+def _open_with_openpyxl(path: Path, column_map=None, offenders_map=None) -> Workbook:
     import openpyxl
 
     try:
@@ -427,7 +454,9 @@ def _open_with_openpyxl(path: Path, column_map=None) -> Workbook:
         found, used = _header(list(header), columns, name, raw, column_map)
         return _sheet(name, found, used, enumerate(raw, start=2), limit)
 
-    return _workbook(names, sheet, close=book.close, column_map=column_map)
+    return _workbook(
+        names, sheet, close=book.close, column_map=column_map, offenders_map=offenders_map
+    )
 
 
 def open_csv(path: Path, column_map=None) -> Workbook:
@@ -474,10 +503,12 @@ def open_csv(path: Path, column_map=None) -> Workbook:
     return Workbook(cases=sheet, offenders=None, close=handle.close)
 
 
-def open_upload(path: Path, name: str, column_map=None) -> tuple[str, Workbook]:
+def open_upload(path: Path, name: str, column_map=None, offenders_map=None) -> tuple[str, Workbook]:
     """Check the file and open it for reading: (kind, workbook). Raises FileRefused,
     or NeedsMapping when the Cases sheet's headers are neither the template's nor
-    those ``column_map`` (a mapping.ColumnMap) is for."""
+    those ``column_map`` (a mapping.ColumnMap) is for, or those of the Offenders
+    sheet of a file with its own headers neither the template's nor those of
+    ``offenders_map``."""
     size = path.stat().st_size
     check_size(size)
     with open(path, "rb") as handle:
@@ -485,5 +516,5 @@ def open_upload(path: Path, name: str, column_map=None) -> tuple[str, Workbook]:
     kind = file_kind(name, head)
     if kind == "xlsx":
         check_zip(path)
-        return kind, open_xlsx(path, column_map)
+        return kind, open_xlsx(path, column_map, offenders_map)
     return kind, open_csv(path, column_map)

@@ -169,26 +169,38 @@ def _progress(upload: Upload):
     return report
 
 
-def _read_and_validate(upload: Upload, path: Path, *, skip_existing: bool) -> tuple[str, Parsed]:
+def _read_and_validate(
+    upload: Upload, path: Path, *, skip_existing: bool, ask: bool = True
+) -> tuple[str, Parsed]:
     """Raises FileRefused, or NeedsMapping when the file's own headers or values
     are not mapped yet (the administration's profile for its headers is applied
-    first, if it has one)."""
+    first, if it has one). Without ``ask`` (the import: the questions were asked
+    by the check) a value in none of our lists is a row error."""
     try:
-        return _read_once(upload, path, skip_existing=skip_existing)
+        return _read_once(upload, path, skip_existing=skip_existing, ask=ask)
     except NeedsMapping as needed:
         if not mapping.upload_profile_match(upload=upload, needed=needed):
             raise
-    return _read_once(upload, path, skip_existing=skip_existing)
+    return _read_once(upload, path, skip_existing=skip_existing, ask=ask)
 
 
-def _read_once(upload: Upload, path: Path, *, skip_existing: bool) -> tuple[str, Parsed]:
+def _read_once(
+    upload: Upload, path: Path, *, skip_existing: bool, ask: bool = True
+) -> tuple[str, Parsed]:
     # A sign of life before the reading, which reports no progress of its own.
     Upload.objects.filter(pk=upload.pk).update(progress_at=timezone.now())
     column_map = mapping.ColumnMap.from_mapping(upload.mapping)
-    kind, workbook = open_upload(path, upload.original_name, column_map)
+    offenders_map = mapping.ColumnMap.from_mapping(upload.mapping, sheet="offenders")
+    kind, workbook = open_upload(path, upload.original_name, column_map, offenders_map)
     try:
+        sheet_map = workbook.cases.column_map
+        if sheet_map is not None and sheet_map.template:
+            # Before any row is read: the reader takes the answers of the profile.
+            mapping.upload_template_profile_match(upload=upload, column_map=sheet_map)
         vocabularies = Vocabularies()
-        parsed = parse_workbook(workbook, vocabularies, upload.conventions)
+        parsed = parse_workbook(
+            workbook, vocabularies, upload.conventions, upload.mapping.get("conventions")
+        )
     except FileRefused:
         raise
     except Exception as error:
@@ -200,13 +212,21 @@ def _read_once(upload: Upload, path: Path, *, skip_existing: bool) -> tuple[str,
         workbook.close()
     if not parsed.cases and not parsed.errors:
         raise FileRefused(_("The file has no rows of cases."))
-    if workbook.cases.column_map is not None:
+    sheet_map = workbook.cases.column_map
+    if sheet_map is not None and sheet_map.template and upload.api_key_id is not None:
+        # An automatic upload of the template cannot answer questions: its values
+        # in none of our lists are row errors, as the API documents (a profile's
+        # answers for its headers still apply).
+        ask = False
+    if sheet_map is not None and ask:
         learned = mapping.learned_answers(administration_id=upload.administration_id)
-        questions = mapping.value_questions(workbook.cases.column_map, vocabularies, learned)
+        questions = mapping.value_questions(sheet_map, vocabularies, learned)
         if questions:
             raise NeedsMapping(
                 _("Some values of the file are in none of our lists: say what each one is."),
                 questions=questions,
+                headers=sheet_map.headers if sheet_map.template else None,
+                template=sheet_map.template,
             )
     upload.rows_total, upload.rows_done = parsed.rows, 0
     Upload.objects.filter(pk=upload.pk).update(
@@ -360,7 +380,9 @@ def upload_conventions_set(
     """Record how the user reads columns that can be read two ways ({column key:
     "dmy" | "mdy" | "," | "."}, see imports/conventions.py); when a reading
     changes, check the file again with it, so that the preview and then the
-    import read it that way. Raises BadAnswer for a choice not offered."""
+    import read it that way. The mapping profile the file was read with keeps
+    the answers for the next file with the same headers. Raises BadAnswer for a
+    choice not offered."""
     upload = Upload.objects.select_for_update().get(pk=upload.pk)
     if upload.administration_id != user.administration_id:
         raise PermissionDenied
@@ -379,6 +401,8 @@ def upload_conventions_set(
         storage = upload.file.storage
         transaction.on_commit(lambda: [storage.delete(name) for name in stored])
     upload.save(update_fields=fields)
+    if upload.profile_id is not None:
+        mapping.profile_conventions_keep(upload=upload, user=user, request=request)
     _audit(
         AuditAction.UPLOAD_CONVENTIONS_SET,
         upload=upload,
@@ -470,7 +494,9 @@ def upload_import(*, upload: Upload) -> Upload:
         if items is None:
             # Validate the file again: something changed since the preview.
             try:
-                _kind, parsed = _read_and_validate(upload, path, skip_existing=skip_existing)
+                _kind, parsed = _read_and_validate(
+                    upload, path, skip_existing=skip_existing, ask=False
+                )
             except FileRefused as refused:
                 return _refuse(upload, refused.message)
             errors = [error.as_dict() for error in all_errors(parsed)]

@@ -53,8 +53,10 @@ from .search import (
 )
 from .statistics import statistics_page, statistics_trends
 from .uploads import (
+    mapping_profile_delete,
     mapping_profile_detail,
     mapping_profile_list,
+    mapping_profile_rename,
     upload_cancel,
     upload_confirm,
     upload_conventions,
@@ -97,8 +99,10 @@ __all__ = [
     "export_list",
     "extract_download",
     "extract_page",
+    "mapping_profile_delete",
     "mapping_profile_detail",
     "mapping_profile_list",
+    "mapping_profile_rename",
     "photo_delete",
     "photo_file",
     "photo_search_view",

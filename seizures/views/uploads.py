@@ -16,7 +16,7 @@ from cen_suite.downloads import FileDownload
 from .. import selectors
 from ..forms import MappingForm, UploadConfirmForm, UploadConventionForm, UploadForm
 from ..imports import mapping, service
-from ..imports.columns import convention_questions
+from ..imports.columns import CASE_SHEET_COLUMNS, OFFENDER_COLUMNS, convention_questions
 from ..imports.conventions import BadAnswer
 from ..imports.reading import FileRefused
 from ..imports.template import template_build, template_filename
@@ -74,6 +74,8 @@ def _upload_mapping_form(upload, data=None) -> MappingForm:
         samples=found.get("samples", []),
         questions=found.get("questions"),
         profile_name=upload.profile.name if upload.profile else "",
+        template=bool(found.get("template")),
+        offenders=found.get("offenders"),
     )
 
 
@@ -161,6 +163,7 @@ def upload_mapping(request, pk):
                 values=form.values(),
                 profile_name=form.cleaned_data["profile_name"].strip(),
                 profile=upload.profile,
+                offender_columns=form.offender_columns(),
                 request=request,
             )
         except PermissionDenied:
@@ -207,7 +210,30 @@ def _profile_form(profile, data=None) -> MappingForm:
         columns=profile.columns,
         questions=questions,
         profile_name=profile.name,
+        template=not profile.columns,
+        offenders=profile.offenders,
     )
+
+
+def _profile_conventions(profile) -> list[str]:
+    """How the profile reads numbers and dates, one line per column."""
+    labels = {column.key: column.label for column in CASE_SHEET_COLUMNS + OFFENDER_COLUMNS}
+    readings = {
+        "dmy": _("day first (03/01/2019 is 3 January 2019)"),
+        "mdy": _("month first (03/01/2019 is 1 March 2019)"),
+        ",": _("decimal comma (16,780 is 16.78)"),
+        ".": _("decimal point, thousands comma (16,780 is 16780)"),
+    }
+    lines = []
+    for key, convention in profile.conventions.items():
+        for reading in convention.values():
+            if key in labels and reading in readings:
+                # Translators: "Date of seizure: day first (03/01/2019 is 3 January 2019)".
+                lines.append(
+                    _("%(column)s: %(reading)s")
+                    % {"column": labels[key], "reading": readings[reading]}
+                )
+    return lines
 
 
 def mapping_profile_detail(request, pk):
@@ -225,6 +251,11 @@ def mapping_profile_detail(request, pk):
                 headers=profile.headers,
                 columns=form.columns(),
                 values=values,
+                offenders=(
+                    {"headers": profile.offenders["headers"], "columns": form.offender_columns()}
+                    if profile.offenders.get("headers")
+                    else None
+                ),
                 request=request,
             )
         except mapping.MappingInvalid as invalid:
@@ -234,8 +265,34 @@ def mapping_profile_detail(request, pk):
             messages.success(request, _("The profile is saved."))
             return redirect(profile)
     status = 400 if request.method == "POST" else 200
-    context = {"profile": profile, "form": form}
+    context = {"profile": profile, "form": form, "conventions": _profile_conventions(profile)}
     return render(request, "seizures/mapping_profile_detail.html", context, status=status)
+
+
+@require_POST
+def mapping_profile_rename(request, pk):
+    profile = selectors.mapping_profile_get(user=request.user, pk=pk)
+    try:
+        mapping.mapping_profile_rename(
+            user=request.user, profile=profile, name=request.POST.get("name", ""), request=request
+        )
+    except mapping.MappingInvalid as invalid:
+        for message in invalid.messages:
+            messages.error(request, message)
+    else:
+        messages.success(request, _("The profile is renamed."))
+    return redirect(profile)
+
+
+@require_POST
+def mapping_profile_delete(request, pk):
+    profile = selectors.mapping_profile_get(user=request.user, pk=pk)
+    mapping.mapping_profile_delete(user=request.user, profile=profile, request=request)
+    messages.success(
+        request,
+        _("The profile is deleted. The uploads read with it keep their own copy of its mapping."),
+    )
+    return redirect("seizures:mapping-profile-list")
 
 
 @require_POST

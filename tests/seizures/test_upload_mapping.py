@@ -538,3 +538,491 @@ def test_the_answers_of_the_administrations_profiles_are_suggested_for_other_hea
     other = make_user(kenya, Role.NATIONAL_ADMIN)
     upload = map_upload(upload_file(other, csv_file(headers), capture), other, capture)
     assert upload.mapping["questions"]["commodity_type"][0]["suggested"] == ""
+
+
+# --- One file column giving two template columns ---------------------------------------
+
+PLACE_HEADERS = [*HEADERS[:5], "Ciudad y país", *HEADERS[6:8]]
+PLACE_ROWS = [
+    [*ROWS[1][:5], "Roissy, Francia", *ROWS[1][6:8]],
+    [
+        "PN-4",
+        "2026-03-17",
+        "Cocaína",
+        "2",
+        "kg",
+        "Le Havre, FR",
+        "Pasajeros aéreos",
+        "Inteligencia",
+    ],
+]
+# The city from the first part, the country from the last.
+PLACE_COLUMNS = [
+    *COLUMNS[:5],
+    {"key": "place", "split": "first", "also": [{"key": "country", "split": "last"}]},
+    *COLUMNS[6:8],
+]
+
+
+def test_a_city_country_cell_gives_the_place_and_the_country_of_seizure(
+    national_admin, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    upload = upload_file(national_admin, csv_file(PLACE_HEADERS, PLACE_ROWS), capture)
+    upload = map_upload(upload, national_admin, capture, columns=PLACE_COLUMNS)
+    assert upload.status == UploadStatus.AWAITING, (upload.errors, upload.mapping)
+    confirm(upload, national_admin, capture)
+    cases = {case.national_reference: case for case in Case.objects.all()}
+    assert (cases["PN-2"].place, cases["PN-2"].country.code) == ("Roissy", "FR")
+    assert (cases["PN-4"].place, cases["PN-4"].country.code) == ("Le Havre", "FR")
+    event = AuditEvent.objects.get(action=AuditAction.UPLOAD_MAPPING_SET)
+    assert event.details["columns"]["place"] == event.details["columns"]["country"] == 5
+
+
+def test_an_error_in_the_second_part_of_a_split_cell_points_at_that_column(
+    national_admin, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    rows = [[*PLACE_ROWS[0][:5], "Roissy, Atlantis", *PLACE_ROWS[0][6:]]]
+    upload = upload_file(national_admin, csv_file(PLACE_HEADERS, rows), capture)
+    upload = map_upload(upload, national_admin, capture, columns=PLACE_COLUMNS)
+    # "Atlantis" is no country: asked about, then left as it is, it is an error on column F.
+    assert [q["value"] for q in upload.mapping["questions"]["country"]] == ["Atlantis"]
+    upload = map_upload(
+        upload,
+        national_admin,
+        capture,
+        columns=PLACE_COLUMNS,
+        values={"country": {"atlantis": None}},
+    )
+    assert upload.status == UploadStatus.INVALID
+    assert [(e["row"], e["column"], e["index"]) for e in upload.errors] == [
+        (2, "Country of seizure", 5)
+    ]
+
+
+def test_a_second_column_already_chosen_elsewhere_is_refused():
+    columns = [dict(choice) for choice in COLUMNS]
+    columns[0] = {**columns[0], "also": [{"key": "country", "split": "last"}]}
+    assert mapping.column_map_problems(columns) == [
+        "The template column “Country of seizure” is chosen for two columns of the file."
+    ]
+    columns[0]["also"] = [{"key": "transit", "split": "first"}]
+    assert mapping.column_map_problems(columns) == []
+    columns[0]["also"] = [{"key": "country", "split": "list"}]
+    assert "The template column “Country of seizure” takes one value, not a list." in (
+        mapping.column_map_problems(columns)
+    )
+
+
+def test_the_second_column_is_chosen_on_the_page_saved_in_the_profile_and_applied_by_the_api(
+    national_admin, as_user, client_factory, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    client = as_user(national_admin)
+    upload = upload_file(national_admin, csv_file(PLACE_HEADERS, PLACE_ROWS), capture)
+    form = client.get(upload.get_absolute_url()).context["mapping_form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(
+        {
+            "column-2": "commodity_type",
+            "column-5": "place",
+            "split-5": "first",
+            "also-5": "country",
+            "also-split-5": "last",
+            "profile_name": "Register with places",
+        }
+    )
+    with capture(execute=True):
+        response = client.post(reverse("seizures:upload-mapping", args=[upload.pk]), data)
+    assert response.status_code == 302
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING, upload.mapping
+    profile = MappingProfile.objects.get()
+    assert profile.columns[5] == PLACE_COLUMNS[5]
+    assert "also" not in profile.columns[0]  # a column with one target is stored as before
+    # The profile's page shows the second column chosen.
+    page = client.get(profile.get_absolute_url())
+    assert page.context["form"]["also-5"].value() == "country"
+
+    api = client_factory()
+    api.defaults["HTTP_AUTHORIZATION"] = (
+        f"Api-Key {api_key_create(actor=national_admin, name='k')[1]}"
+    )
+    content = csv_file(PLACE_HEADERS, [[*PLACE_ROWS[1][:5], "Lyon, Francia", *PLACE_ROWS[1][6:]]])
+    with capture(execute=True):
+        response = api.post(
+            reverse("api:upload-create"),
+            {"file": as_file(content, "r.csv"), "profile": "Register with places"},
+        )
+    state = api.get(reverse("api:upload-detail", args=[response.json()["id"]])).json()
+    assert state["status"] == "awaiting", state
+    assert state["columns"][5] == PLACE_COLUMNS[5]
+    with capture(execute=True):
+        api.post(reverse("api:upload-confirm", args=[state["id"]]), {"existing": "update"})
+    case = Case.objects.get(national_reference="PN-4")
+    assert (case.place, case.country.code) == ("Lyon", "FR")
+
+
+# --- Values mapped for a file with the template's own headers ---------------------------
+
+TEMPLATE_ROWS = [
+    {**CASE_ROW, "national_reference": "TP-1", "commodity_type": "MARIHUANA", "unit": "GRAMO"},
+    {**CASE_ROW, "national_reference": "TP-2", "commodity_type": "marihuana", "unit": "Gramo"},
+    {**CASE_ROW, "national_reference": "TP-3", "transport_mode": "Airfrieght"},
+]
+
+
+def test_a_template_file_with_values_of_its_own_is_asked_about_them_not_given_row_errors(
+    national_admin, as_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    upload = upload_file(national_admin, filled_template(TEMPLATE_ROWS), capture, "cases.xlsx")
+    assert upload.status == UploadStatus.NEEDS_MAPPING and upload.errors == []
+    assert upload.mapping["template"] is True
+    questions = {
+        key: [(q["value"], q["count"], q["suggested"]) for q in asked]
+        for key, asked in upload.mapping["questions"].items()
+    }
+    assert questions == {
+        "commodity_type": [("MARIHUANA", 2, "")],
+        "unit": [("GRAMO", 2, "G")],
+        "transport_mode": [("Airfrieght", 1, "")],
+    }
+    # The page asks about the values only: the columns are the template's.
+    client = as_user(national_admin)
+    page = client.get(upload.get_absolute_url())
+    content = page.content.decode()
+    assert 'data-testid="mapping-values"' in content
+    assert 'data-testid="mapping-columns"' not in content
+    form = page.context["mapping_form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    data.update(
+        {
+            "value-commodity_type-0": "CANNABIS_HERB",
+            "value-transport_mode-0": "AIR_CARGO",
+            "profile_name": "Template with our words",
+        }
+    )
+    with capture(execute=True):
+        response = client.post(reverse("seizures:upload-mapping", args=[upload.pk]), data)
+    assert response.status_code == 302
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING, (upload.errors, upload.mapping)
+    profile = MappingProfile.objects.get()
+    assert profile.columns == [] and profile.values == ANSWERS
+    confirm(upload, national_admin, capture)
+    lines = {
+        line.case.national_reference: (line.commodity_type.code, line.unit.code)
+        for line in Case.objects.get(national_reference="TP-1").lines.select_related("case")
+    }
+    assert lines == {"TP-1": ("CANNABIS_HERB", "G")}
+    assert Case.objects.get(national_reference="TP-3").transport_mode.code == "AIR_CARGO"
+
+    # The next template file of the administration is read with the profile by itself.
+    rows = [{**row, "national_reference": f"N{row['national_reference']}"} for row in TEMPLATE_ROWS]
+    upload = upload_file(national_admin, filled_template(rows), capture, "cases.xlsx")
+    assert upload.status == UploadStatus.AWAITING, upload.mapping
+    assert upload.profile == profile
+    page = client.get(profile.get_absolute_url()).content.decode()
+    assert 'data-testid="mapping-profile-template"' in page
+
+
+def test_an_api_upload_of_the_template_gives_row_errors_for_values_not_ours(
+    national_admin, client_factory, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    api = client_factory()
+    api.defaults["HTTP_AUTHORIZATION"] = (
+        f"Api-Key {api_key_create(actor=national_admin, name='k')[1]}"
+    )
+    content = filled_template([{**CASE_ROW, "unit": "kgs"}])
+    with capture(execute=True):
+        response = api.post(reverse("api:upload-create"), {"file": as_file(content)})
+    state = api.get(reverse("api:upload-detail", args=[response.json()["id"]])).json()
+    # No one could answer a question there: the automatic uploader gets its errors.
+    assert state["status"] == "invalid" and state["value_questions"] == {}
+    assert [error["column"] for error in state["errors"]] == ["Unit"]
+
+
+def test_a_template_file_whose_values_are_ours_is_not_asked_anything(
+    national_admin, django_capture_on_commit_callbacks
+):
+    upload = upload_file(
+        national_admin, filled_template([CASE_ROW]), django_capture_on_commit_callbacks
+    )
+    assert upload.status == UploadStatus.AWAITING and upload.profile is None
+    assert "questions" not in upload.mapping
+
+
+def test_the_import_of_a_template_file_reports_a_value_gone_since_the_check_as_a_row_error(
+    national_admin, django_capture_on_commit_callbacks
+):
+    from seizures.models import TransportMode
+
+    capture = django_capture_on_commit_callbacks
+    upload = upload_file(national_admin, filled_template([CASE_ROW]), capture)
+    TransportMode.objects.filter(code="AIR_PASSENGER").update(is_active=False)
+    Upload.objects.filter(pk=upload.pk).update(validated="")
+    confirm(upload, national_admin, capture)
+    assert upload.status == UploadStatus.INVALID
+    assert upload.errors[0]["column"] == "Transport mode"
+
+
+# --- Renaming and deleting a profile ----------------------------------------------------
+
+
+def test_a_profile_is_renamed_by_an_uploader_of_its_administration_and_audited(
+    national_admin, make_user, france, kenya, officer, as_user, django_capture_on_commit_callbacks
+):
+    profile = mapping.mapping_profile_save(
+        user=national_admin, name="Register", headers=HEADERS, columns=COLUMNS, values=ANSWERS
+    )
+    mapping.mapping_profile_save(
+        user=national_admin, name="Other", headers=HEADERS, columns=COLUMNS, values={}
+    )
+    url = reverse("seizures:mapping-profile-rename", args=[profile.pk])
+    for stranger in (make_user(kenya, Role.NATIONAL_ADMIN), officer):
+        assert as_user(stranger).post(url, {"name": "Theirs"}).status_code == 404
+    colleague = as_user(make_user(france, Role.NATIONAL_ADMIN))
+    response = colleague.post(url, {"name": "Other"}, follow=True)
+    assert "Your administration already has a profile named “Other”." in (response.content.decode())
+    assert colleague.post(url, {"name": "  "}).status_code == 302
+    response = colleague.post(url, {"name": "x" * 101}, follow=True)
+    assert "A profile&#x27;s name has at most 100 characters." in response.content.decode()
+    response = colleague.post(url, {"name": "Reg\x00ister"}, follow=True)
+    assert "contains a null character" in response.content.decode()
+    profile.refresh_from_db()
+    assert profile.name == "Register"
+    assert colleague.post(url, {"name": "Police register"}).status_code == 302
+    profile.refresh_from_db()
+    assert profile.name == "Police register" and profile.values == ANSWERS
+    event = AuditEvent.objects.get(action=AuditAction.MAPPING_PROFILE_RENAMED)
+    assert event.object_id == str(profile.pk)
+    assert event.details == {"name": "Police register", "renamed_from": "Register"}
+
+
+def test_a_profile_is_deleted_and_the_upload_read_with_it_keeps_its_own_copy(
+    national_admin, make_user, kenya, officer, as_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    upload = mapped_and_answered(national_admin, capture, profile_name="Police register")
+    profile = upload.profile
+    url = reverse("seizures:mapping-profile-delete", args=[profile.pk])
+    for stranger in (make_user(kenya, Role.NATIONAL_ADMIN), officer):
+        assert as_user(stranger).post(url).status_code == 404
+    assert MappingProfile.objects.filter(pk=profile.pk).exists()
+    client = as_user(national_admin)
+    assert client.get(url).status_code == 405
+    page = client.get(profile.get_absolute_url()).content.decode()
+    assert 'data-testid="mapping-profile-delete"' in page
+
+    assert client.post(url).status_code == 302
+    assert not MappingProfile.objects.exists()
+    event = AuditEvent.objects.get(action=AuditAction.MAPPING_PROFILE_DELETED)
+    assert event.details["name"] == "Police register" and event.details["uploads"] == 1
+    assert event.object_id == str(profile.pk)
+
+    upload.refresh_from_db()
+    assert upload.profile is None
+    assert upload.mapping["columns"] == COLUMNS and upload.mapping["values"] == ANSWERS
+    page = client.get(upload.get_absolute_url()).content.decode()
+    assert "its own copy of the mapping profile “Police register”" in page
+    # Checked again (a convention answered, say) and imported with its own copy.
+    Upload.objects.filter(pk=upload.pk).update(status=UploadStatus.CHECKING)
+    with capture(execute=True):
+        service.upload_check(upload=Upload.objects.get(pk=upload.pk))
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING, upload.mapping
+    confirm(upload, national_admin, capture)
+    assert Case.objects.get(national_reference="PN-1").lines.get().commodity_type.code == (
+        "CANNABIS_HERB"
+    )
+    # A new file with the same headers finds no profile any more.
+    upload = upload_file(national_admin, csv_file(), capture)
+    assert upload.status == UploadStatus.NEEDS_MAPPING and upload.profile is None
+
+
+def test_the_service_refuses_another_administrations_profile(national_admin, make_user, kenya):
+    profile = mapping.mapping_profile_save(
+        user=national_admin, name="Register", headers=HEADERS, columns=COLUMNS, values={}
+    )
+    other = make_user(kenya, Role.NATIONAL_ADMIN)
+    with pytest.raises(service.PermissionDenied):
+        mapping.mapping_profile_delete(user=other, profile=profile)
+    with pytest.raises(service.PermissionDenied):
+        mapping.mapping_profile_rename(user=other, profile=profile, name="Mine")
+    profile.refresh_from_db()
+    assert profile.name == "Register"
+
+
+# --- The profile keeps the readings of numbers and dates --------------------------------
+
+
+def _dated(dates, prefix="PN"):
+    """The register's rows with these dates (each "03/01/2026" reads two ways)."""
+    rows = []
+    for number, date in enumerate(dates, start=1):
+        row = list(ROWS[(number - 1) % len(ROWS)])
+        row[0], row[1] = f"{prefix}-{number}", date
+        rows.append(row)
+    return csv_file(rows=rows)
+
+
+def test_the_date_reading_chosen_is_kept_in_the_profile_and_taken_for_the_next_file(
+    national_admin, as_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    upload = upload_file(
+        national_admin, _dated(["03/01/2026", "04/02/2026", "11/12/2026"]), capture
+    )
+    upload = map_upload(upload, national_admin, capture)
+    upload = map_upload(upload, national_admin, capture, values=ANSWERS, profile_name="Register")
+    assert upload.conventions["seizure_date"]["decided"] == "ambiguous"
+    with capture(execute=True):
+        service.upload_conventions_set(
+            upload=upload, user=national_admin, choices={"seizure_date": "mdy"}
+        )
+    profile = MappingProfile.objects.get()
+    assert profile.conventions == {"seizure_date": {"order": "mdy"}}
+    event = AuditEvent.objects.filter(
+        action=AuditAction.MAPPING_PROFILE_SAVED, object_id=str(profile.pk)
+    ).latest("pk")
+    assert event.details["conventions"] == {"seizure_date": {"order": "mdy"}}
+    page = as_user(national_admin).get(profile.get_absolute_url()).content.decode()
+    assert "Date of seizure: month first (03/01/2019 is 1 March 2019)" in page
+
+    # The next file with the same headers: nothing in it decides, the profile does.
+    upload = upload_file(national_admin, _dated(["05/06/2026", "07/08/2026"], "NX"), capture)
+    assert upload.profile == profile and upload.status == UploadStatus.AWAITING
+    assert upload.conventions["seizure_date"]["decided"] == "profile"
+    assert upload.conventions["seizure_date"]["order"] == "mdy"
+    assert service.upload_can_confirm(upload)
+    page = as_user(national_admin).get(upload.get_absolute_url()).content.decode()
+    assert "is read as the mapping profile says" in page
+    confirm(upload, national_admin, capture)
+    assert str(Case.objects.get(national_reference="NX-1").seizure_date) == "2026-05-06"
+
+    # A file whose own values show the other reading is asked again.
+    upload = upload_file(national_admin, _dated(["25/01/2026", "03/01/2026"], "NY"), capture)
+    convention = upload.conventions["seizure_date"]
+    assert (convention["decided"], convention["order"], convention["profile"]) == (
+        "ambiguous",
+        "dmy",
+        "mdy",
+    )
+    assert not service.upload_can_confirm(upload)
+    page = as_user(national_admin).get(upload.get_absolute_url()).content.decode()
+    assert 'data-testid="convention-profile-contradicted"' in page
+    assert "its value 25/01/2026 in this file shows this reading" in page
+
+
+def test_the_profile_reading_of_numbers_gives_way_to_the_files_own_values():
+    from seizures.imports.conventions import file_conventions
+
+    quantity = mapping.COLUMNS_BY_KEY["quantity"]
+    preset = {"quantity": {"decimal": ","}}
+    # "16,780" alone: the profile's decimal comma reads it 16.78.
+    found = file_conventions([quantity], [{"quantity": "16,780"}], presets=preset)
+    assert found["quantity"]["decimal"] == "," and found["quantity"]["decided"] == "profile"
+    # "1,234.5" shows a decimal point: asked, the profile's reading beside it.
+    rows = [{"quantity": "16,780"}, {"quantity": "1,234.5"}]
+    found = file_conventions([quantity], rows, presets=preset)["quantity"]
+    assert (found["decimal"], found["decided"], found["profile"]) == (".", "ambiguous", ",")
+    # The user's own answer for this file wins over the profile.
+    answers = {"quantity": {"decimal": ".", "decided": "user"}}
+    found = file_conventions([quantity], [{"quantity": "16,780"}], answers, preset)["quantity"]
+    assert (found["decimal"], found["decided"]) == (".", "user")
+
+
+# --- The Offenders sheet of a file with its own headers ---------------------------------
+
+OFFENDER_HEADERS = ["Ref. caso", "Papel", "Nacionalidad", "Sexo", "Notas"]
+
+
+def _register_with_offenders() -> bytes:
+    book = openpyxl.Workbook()
+    cases = book.active
+    cases.title = "Cases"
+    cases.append(HEADERS)
+    for row in ROWS:
+        cases.append(row)
+    offenders = book.create_sheet("Offenders")
+    offenders.append(OFFENDER_HEADERS)
+    offenders.append(["PN-1", "Courier", "Nigeria", "Male", "sin novedad"])
+    offenders.append(["PN-1", "Sender", "CO", "", ""])
+    offenders.append(["PN-3", "Passenger", "Francia", "Female", ""])
+    out = io.BytesIO()
+    book.save(out)
+    return out.getvalue()
+
+
+def test_the_offenders_sheet_of_a_file_with_its_own_headers_is_mapped_like_the_cases_sheet(
+    national_admin, as_user, django_capture_on_commit_callbacks
+):
+    capture = django_capture_on_commit_callbacks
+    client = as_user(national_admin)
+    upload = upload_file(national_admin, _register_with_offenders(), capture, "registro.xlsx")
+    upload = map_upload(upload, national_admin, capture, values=ANSWERS)
+    # The Cases sheet mapped, its Offenders sheet is asked about, with suggestions.
+    assert upload.status == UploadStatus.NEEDS_MAPPING, upload.message
+    offenders = upload.mapping["offenders"]
+    assert offenders["headers"] == OFFENDER_HEADERS
+    assert offenders["suggested"] == ["", "", "nationality", "gender", ""]
+    assert offenders["samples"][1] == ["Courier", "Sender", "Passenger"]
+    page = client.get(upload.get_absolute_url())
+    assert 'data-testid="mapping-offender-columns"' in page.content.decode()
+    form = page.context["mapping_form"]
+    data = {name: form[name].value() or "" for name in form.fields}
+    with capture(execute=True):
+        response = client.post(reverse("seizures:upload-mapping", args=[upload.pk]), data)
+    assert response.status_code == 400
+    assert "Choose the column of the Offenders sheet that gives “Role”." in (
+        response.content.decode()
+    )
+    data.update(
+        {
+            "offender-column-0": "national_reference",
+            "offender-column-1": "role",
+            "profile_name": "Register with offenders",
+        }
+    )
+    with capture(execute=True):
+        response = client.post(reverse("seizures:upload-mapping", args=[upload.pk]), data)
+    assert response.status_code == 302
+    upload.refresh_from_db()
+    assert upload.status == UploadStatus.AWAITING, (upload.errors, upload.mapping)
+    profile = MappingProfile.objects.get()
+    assert profile.offenders["headers"] == OFFENDER_HEADERS
+    assert [choice["key"] for choice in profile.offenders["columns"]] == [
+        "national_reference",
+        "role",
+        "nationality",
+        "gender",
+        "",
+    ]
+    confirm(upload, national_admin, capture)
+    first = Case.objects.get(national_reference="PN-1")
+    assert sorted((o.role, o.nationality.code, o.gender) for o in first.offenders.all()) == [
+        ("courier", "NG", "male"),
+        ("sender", "CO", "unknown"),
+    ]
+
+    # The next such file is read with the profile, Offenders sheet included.
+    upload = upload_file(national_admin, _register_with_offenders(), capture, "registro2.xlsx")
+    assert upload.status == UploadStatus.AWAITING, upload.mapping
+    assert upload.profile == profile
+
+
+def test_the_offenders_sheet_of_a_template_file_must_still_be_the_templates(
+    national_admin, django_capture_on_commit_callbacks
+):
+    book = openpyxl.load_workbook(io.BytesIO(filled_template([CASE_ROW])))
+    book.worksheets[1]["B1"] = "Papel"
+    out = io.BytesIO()
+    book.save(out)
+    upload = upload_file(
+        national_admin, out.getvalue(), django_capture_on_commit_callbacks, "cases.xlsx"
+    )
+    assert upload.status == UploadStatus.FAILED
+    assert "does not have the template's columns" in upload.message
