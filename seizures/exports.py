@@ -5,8 +5,9 @@ server-side cursor, as plain tuples: the cases first, then — per chunk of
 cases — their lines, route legs and many-to-many labels in one query each.
 Vocabulary labels are looked up once per export, in the user's language.
 The .xlsx is written by XlsxWriter in constant-memory mode (each row goes to
-disk as it is written); the .csv by the csv module. Text that a spreadsheet
-could take for a formula is always written as text.
+disk as it is written); the .csv by the csv module, both opened through
+``cen_suite.spreadsheets``. Text that a spreadsheet could take for a formula
+is always written as text.
 """
 
 from collections import defaultdict
