@@ -5,12 +5,11 @@ server-side cursor, as plain tuples: the cases first, then — per chunk of
 cases — their lines, route legs and many-to-many labels in one query each.
 Vocabulary labels are looked up once per export, in the user's language.
 The .xlsx is written by XlsxWriter in constant-memory mode (each row goes to
-disk as it is written); the .csv by the csv module. Text that a spreadsheet
-could take for a formula is always written as text.
+disk as it is written); the .csv by the csv module, both opened through
+``cen_suite.spreadsheets``. Text that a spreadsheet could take for a formula
+is always written as text.
 """
 
-import csv
-import datetime
 from collections import defaultdict
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -18,7 +17,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from itertools import islice
 
-import xlsxwriter
 from django.db import connection
 from django.utils.text import capfirst
 from django.utils.translation import gettext_lazy as _
@@ -27,6 +25,7 @@ from django_countries import countries
 
 from accounts.models import Administration, Region
 from accounts.regions import COUNTRY_REGION
+from cen_suite.spreadsheets import DATE_FORMAT, CsvWriter, csv_text, xlsx_workbook, xlsx_write
 
 from .models import (
     Case,
@@ -46,7 +45,6 @@ from .models import (
 from .models import CommodityType as CommodityTypeModel
 from .models import Unit as UnitModel
 
-FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
 CHUNK = 2000
 
 
@@ -393,25 +391,13 @@ def _rows(cases, *, layout: str, columns: list[Column], own_administration_id=No
 # --- Writing them ----------------------------------------------------------------------
 
 
-def _is_formula_like(value) -> bool:
-    return isinstance(value, str) and value.startswith(FORMULA_STARTS)
-
-
 class XlsxExport:
     """XlsxWriter in constant-memory mode. Strings are always written as
     strings (never formulas, never hyperlinks), numbers as numbers, dates as
     dates."""
 
     def __init__(self, path, columns: list[Column], sheet_title: str):
-        self.workbook = xlsxwriter.Workbook(
-            str(path),
-            {
-                "constant_memory": True,
-                "strings_to_formulas": False,
-                "strings_to_urls": False,
-                "strings_to_numbers": False,
-            },
-        )
+        self.workbook = xlsx_workbook(path, streaming=True)
         self.header = self.workbook.add_format(
             {
                 "bold": True,
@@ -421,7 +407,7 @@ class XlsxExport:
                 "valign": "vcenter",
             }
         )
-        self.date = self.workbook.add_format({"num_format": "yyyy-mm-dd"})
+        self.date = self.workbook.add_format({"num_format": DATE_FORMAT})
         self.bold = self.workbook.add_format({"bold": True})
         self.sheet = self.workbook.add_worksheet(sheet_title[:31])
         for index, column in enumerate(columns):
@@ -432,27 +418,11 @@ class XlsxExport:
             self.sheet.write_string(0, index, str(column.label), self.header)
         self.rows = 0
 
-    def _write(self, sheet, row: int, col: int, value, text_format=None) -> None:
-        if value is None or value == "":
-            return
-        if isinstance(value, str):
-            sheet.write_string(row, col, value, text_format)
-        elif isinstance(value, bool):
-            sheet.write_boolean(row, col, value)
-        elif isinstance(value, Decimal):
-            sheet.write_number(row, col, int(value) if value == value.to_integral() else value)
-        elif isinstance(value, int | float):
-            sheet.write_number(row, col, value)
-        elif isinstance(value, datetime.date):
-            sheet.write_datetime(row, col, value, self.date)
-        else:  # a lazily translated label, a Country…
-            sheet.write_string(row, col, str(value), text_format)
-
     def write(self, row: list) -> None:
         self.rows += 1
-        write, sheet, number = self._write, self.sheet, self.rows
+        sheet, number, date = self.sheet, self.rows, self.date
         for col, value in enumerate(row):
-            write(sheet, number, col, value)
+            xlsx_write(sheet, number, col, value, date_format=date)
 
     def finish(self, about: list[tuple[str, object]]) -> None:
         self.sheet.autofilter(0, 0, self.rows, self.width - 1)
@@ -461,7 +431,7 @@ class XlsxExport:
         sheet.set_column(1, 1, 60)
         for number, (label, value) in enumerate(about):
             sheet.write_string(number, 0, str(label), self.bold)
-            self._write(sheet, number, 1, value)
+            xlsx_write(sheet, number, 1, value, date_format=self.date)
         self.workbook.close()
 
 
@@ -469,29 +439,23 @@ class CsvExport:
     """UTF-8 with a byte-order mark, which Excel needs to read accents."""
 
     def __init__(self, path, columns: list[Column], sheet_title: str):
-        self.file = open(path, "w", encoding="utf-8-sig", newline="")  # noqa: SIM115
-        self.csv = csv.writer(self.file)
-        self.csv.writerow([str(column.label) for column in columns])
-        self.rows = 0
+        self.writer = CsvWriter(path, [column.label for column in columns], text=self._text)
+
+    @property
+    def rows(self) -> int:
+        return self.writer.rows
 
     @staticmethod
     def _text(value) -> str:
-        if value is None:
-            return ""
-        if isinstance(value, datetime.date):
-            return value.isoformat()
         if isinstance(value, Decimal):
             return _quantity_text(value)
-        text = str(value)
-        # CSV has no types: the usual defence is a leading apostrophe.
-        return f"'{text}" if _is_formula_like(text) else text
+        return csv_text(value)
 
     def write(self, row: list) -> None:
-        self.csv.writerow([self._text(value) for value in row])
-        self.rows += 1
+        self.writer.write(row)
 
     def finish(self, about) -> None:
-        self.file.close()
+        self.writer.close()
 
 
 WRITERS = {"xlsx": XlsxExport, "csv": CsvExport}

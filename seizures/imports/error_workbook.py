@@ -6,8 +6,9 @@ from collections import defaultdict
 from io import BytesIO
 from pathlib import Path
 
-import xlsxwriter
 from django.utils.translation import gettext as _
+
+from cen_suite.spreadsheets import csv_delimiter, xlsx_workbook
 
 from .columns import SHEET_CASES
 
@@ -51,7 +52,7 @@ def _annotate_xlsx(path: Path, errors: list[dict]) -> bytes:
 
 def _csv_to_annotated_xlsx(path: Path, errors: list[dict]) -> bytes:
     output = BytesIO()
-    book = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
+    book = xlsx_workbook(output)
     bad = book.add_format({"bg_color": "#" + FILL})
     sheet = book.add_worksheet(str(SHEET_CASES)[:31])
     cells = _by_cell(errors)
@@ -59,8 +60,8 @@ def _csv_to_annotated_xlsx(path: Path, errors: list[dict]) -> bytes:
     with open(path, encoding="utf-8-sig", newline="") as handle:
         first = handle.readline()
         handle.seek(0)
-        delimiter = ";" if first.count(";") > first.count(",") else ","
-        for row_number, values in enumerate(csv.reader(handle, delimiter=delimiter), start=1):
+        rows = csv.reader(handle, delimiter=csv_delimiter(first))
+        for row_number, values in enumerate(rows, start=1):
             for index, value in enumerate(values):
                 messages = cells.get((name, row_number, index))
                 sheet.write_string(row_number - 1, index, value, bad if messages else None)

@@ -20,6 +20,8 @@ from pathlib import Path
 from django.conf import settings
 from django.utils.translation import gettext as _
 
+from cen_suite.spreadsheets import FileRefused, check_entities, check_size, check_zip, csv_delimiter
+
 from .columns import (
     CASE_SHEET_COLUMNS,
     OFFENDER_COLUMNS,
@@ -29,19 +31,6 @@ from .columns import (
     in_every_language,
     normalise,
 )
-
-# Entries of a genuine workbook; a zip with far more is not one we made or Excel did.
-MAX_ZIP_ENTRIES = 2000
-# Text compresses well, but not a thousandfold.
-MAX_ZIP_RATIO = 200
-
-
-class FileRefused(Exception):
-    """The whole file is refused; ``message`` says why, in the user's language."""
-
-    def __init__(self, message: str):
-        super().__init__(message)
-        self.message = message
 
 
 class NeedsMapping(FileRefused):
@@ -115,64 +104,6 @@ def file_kind(name: str, head: bytes) -> str:
     if lower.endswith((".csv", ".txt")):
         return "csv"
     raise FileRefused(_("This is not an Excel workbook (.xlsx) or a CSV file."))
-
-
-def check_size(size: int) -> None:
-    if size > settings.UPLOAD_MAX_BYTES:
-        raise FileRefused(
-            _("The file is larger than %(limit)s MB.")
-            % {"limit": settings.UPLOAD_MAX_BYTES // (1024 * 1024)}
-        )
-    if size == 0:
-        raise FileRefused(_("The file is empty."))
-
-
-def check_zip(path: Path) -> None:
-    """The zip directory, before anything is inflated."""
-    try:
-        with zipfile.ZipFile(path) as archive:
-            entries = archive.infolist()
-    except (zipfile.BadZipFile, OSError):
-        raise FileRefused(_("This file is not a valid .xlsx workbook.")) from None
-    names = {entry.filename for entry in entries}
-    if "[Content_Types].xml" not in names or "xl/workbook.xml" not in names:
-        raise FileRefused(_("This file is not a valid .xlsx workbook."))
-    if any(name.lower().endswith("vbaproject.bin") for name in names):
-        raise FileRefused(_("Macro-enabled workbooks are refused: save the file as .xlsx."))
-    total = sum(entry.file_size for entry in entries)
-    suspicious = any(
-        entry.file_size > 1024 * 1024
-        and entry.file_size > MAX_ZIP_RATIO * max(entry.compress_size, 1)
-        for entry in entries
-    )
-    if len(entries) > MAX_ZIP_ENTRIES or total > settings.UPLOAD_MAX_UNZIPPED_BYTES or suspicious:
-        raise FileRefused(
-            _("This file would expand to far more than its size (a “zip bomb”): it is refused.")
-        )
-    with zipfile.ZipFile(path) as archive:
-        content_types = archive.read("[Content_Types].xml")
-    if b"macroEnabled" in content_types:
-        raise FileRefused(_("Macro-enabled workbooks are refused: save the file as .xlsx."))
-
-
-def check_entities(path: Path) -> None:
-    """No part of a workbook declares XML entities; one that does is a bomb.
-    (Read as a stream: the zip directory's sizes were checked already.)"""
-    with zipfile.ZipFile(path) as archive:
-        for entry in archive.infolist():
-            if not entry.filename.endswith((".xml", ".rels")):
-                continue
-            tail = b""
-            with archive.open(entry) as stream:
-                while chunk := stream.read(1 << 20):
-                    if b"<!ENTITY" in tail + chunk:
-                        raise FileRefused(
-                            _(
-                                "The workbook declares XML entities (an “entity bomb”): "
-                                "it is refused."
-                            )
-                        )
-                    tail = chunk[-16:]
 
 
 def _merged_message(sheet_name: str, merged: list[str]) -> FileRefused:
@@ -469,8 +400,7 @@ def open_csv(path: Path, column_map=None) -> Workbook:
     except UnicodeDecodeError:
         handle.close()
         raise FileRefused(_("The CSV file is not in UTF-8: save it as “CSV UTF-8”.")) from None
-    delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(handle, delimiter=delimiter)
+    reader = csv.reader(handle, delimiter=csv_delimiter(first))
 
     def raw_rows():
         try:

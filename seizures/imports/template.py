@@ -12,6 +12,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from django_countries import countries
 
+from cen_suite.spreadsheets import xlsx_workbook
+
 from ..models import NOT_KNOWN, TransportMode
 from .columns import (
     CASE_SHEET_COLUMNS,
@@ -55,7 +57,7 @@ def _list_values(column: Column) -> list[str]:
 def template_build() -> bytes:
     """The template in the active language, as .xlsx bytes."""
     output = BytesIO()
-    book = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
+    book = xlsx_workbook(output)
     header = book.add_format(
         {"bold": True, "bg_color": "#DCE6F1", "border": 1, "text_wrap": True, "valign": "top"}
     )

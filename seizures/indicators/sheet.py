@@ -5,11 +5,11 @@ is set and fitted to one A4 page."""
 
 import io
 
-import xlsxwriter
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cen_suite.spreadsheets import xlsx_workbook
 
 from ..models import RiskIndicator
 from .profile import Profile
@@ -38,7 +38,7 @@ def profile_workbook(
     user: User,
 ) -> bytes:
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
+    workbook = xlsx_workbook(output)
     sheet = workbook.add_worksheet(_("Risk indicator")[:31])
     title = workbook.add_format({"bold": True, "font_size": 14})
     bold = workbook.add_format({"bold": True})

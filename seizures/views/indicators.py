@@ -9,6 +9,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from cen_suite.spreadsheets import XLSX_CONTENT_TYPE
+
 from ..indicators import selectors, services
 from ..indicators.filters import indicator_query, indicator_search_form
 from ..indicators.forms import RiskIndicatorForm
@@ -17,7 +19,6 @@ from ..indicators.sheet import profile_workbook
 from ..models import RiskIndicator
 from ..search.forms import CaseSearchForm, filters_in_words
 from ..statistics.panels import search_link
-from .statistics import XLSX
 
 
 def _search_part(data: QueryDict) -> str:
@@ -170,7 +171,7 @@ def risk_indicator_excel(request, pk):
         user=request.user,
     )
     services.risk_indicator_exported(request=request, indicator=indicator, kind="xlsx")
-    response = HttpResponse(content, content_type=XLSX)
+    response = HttpResponse(content, content_type=XLSX_CONTENT_TYPE)
     name = slugify(indicator.name) or "indicator"
     response["Content-Disposition"] = f'attachment; filename="cen-risk-indicator-{name}.xlsx"'
     return response

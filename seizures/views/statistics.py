@@ -3,7 +3,6 @@ the trends page (what changed from one period to the one before)."""
 
 import io
 
-import xlsxwriter
 from django.http import Http404, HttpResponse, QueryDict
 from django.shortcuts import render
 from django.urls import reverse
@@ -11,6 +10,7 @@ from django.utils import timezone
 
 from accounts.models import AuditAction
 from accounts.services import audit_event_create
+from cen_suite.spreadsheets import XLSX_CONTENT_TYPE, xlsx_workbook
 
 from ..indicators.selectors import can_build_risk_indicators
 from ..search.forms import CaseSearchForm
@@ -35,7 +35,6 @@ from ..statistics.trends import (
 )
 
 PAGE_PARAMETERS = ("period", "stack", "measure", "download", "after", "map_role")
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 TRENDS_SHOWN = 300  # rows on the trends page; the download has them all
 
 
@@ -99,7 +98,7 @@ def statistics_page(request):
 def _workbook(request, name: str, headings: list, rows: list, query: str) -> HttpResponse:
     """A table of numbers as a small workbook, written in memory; the download is audited."""
     output = io.BytesIO()
-    workbook = xlsxwriter.Workbook(output, {"in_memory": True, "strings_to_formulas": False})
+    workbook = xlsx_workbook(output)
     sheet = workbook.add_worksheet(name[:31])
     bold = workbook.add_format({"bold": True})
     sheet.write_row(0, 0, headings, bold)
@@ -120,7 +119,7 @@ def _workbook(request, name: str, headings: list, rows: list, query: str) -> Htt
         administration=request.user.administration,
         details={"statistics_panel": name, "query": query},
     )
-    response = HttpResponse(output.getvalue(), content_type=XLSX)
+    response = HttpResponse(output.getvalue(), content_type=XLSX_CONTENT_TYPE)
     response["Content-Disposition"] = f'attachment; filename="cen-statistics-{name}.xlsx"'
     return response
 
