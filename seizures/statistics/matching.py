@@ -2,11 +2,22 @@
 (a transport mode, free text, a quantity range, part of a month …).
 
 The matching validated cases are found once, with the search's own SQL
-(``case_search``), and copied into a temporary table with the few columns the
-panels group by (month, country of seizure, transport mode, detection
-method). Their commodity lines and route legs are copied beside them the first
-time a panel needs them. Each panel then groups one of these small tables
-instead of running the search again and joining the whole case table.
+(``case_search``), and copied into a temporary table with what the panels
+group by.
+
+On PostgreSQL the copy is the matching cases' rows of ``CaseFacts`` (one narrow
+row per validated case, kept by the summaries' hooks: facts.py), found by the
+search's ids alone: their route countries, concealment methods, commodity areas
+and lines are arrays of that row, which the panels unnest. No count joins the
+line, leg or concealment tables, and the arrays of countries, methods and areas
+are distinct per case, so most counts are a plain COUNT(*); the over-time panel
+without a commodity filter reads the case's own sums (per case, per area).
+
+On SQLite (no arrays; ``CaseFacts`` stays empty) the copy takes the case
+table's columns (month, country of seizure, transport mode, detection
+method), and the commodity lines and route legs are copied beside them, by a
+join, the first time a panel needs them. Both paths give the same numbers
+(tests/seizures/statistics/test_direct_counts.py runs each).
 
 Within ``shared_matching()`` (one page: every panel, the map, both periods of
 the trends) the copies are made once per set of filters and dropped at its
@@ -28,9 +39,10 @@ from django.db.models.functions import Cast, TruncMonth
 
 from accounts.models import User
 
-from ..models import CaseStatus, StatDimension
+from ..models import CaseFacts, CaseStatus, StatDimension
 from ..rawsql import queryset_sql
 from ..search.query import case_search
+from .facts import facts_kept
 from .summary import LEG_KINDS, QUANTITY_COLUMNS, route_value
 
 # The dimensions that are a column of the case, and so of its copy.
@@ -93,6 +105,68 @@ FROM {lines} l JOIN seizures_case_concealment_methods c ON c.case_id = l.case_id
 GROUP BY c.concealmentmethod_id, l.area
 """
 
+# PostgreSQL: the copy is of the matching cases' rows of ``CaseFacts`` (one per
+# case, its lines and route as arrays), and {lines} and {legs} are those arrays
+# unnested, so nothing joins the line, leg or concealment tables. The arrays of
+# countries, methods and areas are distinct per case: a plain COUNT(*) counts cases.
+_FACTS = (
+    "SELECT f.case_id AS id, f.month, f.country, f.administration_id, f.transport_mode_id,"
+    " f.detection_method_id, f.departures, f.transits, f.destinations, f.concealments,"
+    " f.not_recorded, f.mass_kg, f.volume_l, f.count_pieces, f.heads, f.areas,"
+    " f.area_not_recorded, f.area_mass_kg, f.area_volume_l, f.area_count_pieces, f.area_heads,"
+    " f.line_areas, f.line_types, f.line_dimensions, f.line_quantities,"
+    " f.line_not_recorded FROM {facts} f WHERE f.case_id IN (SELECT id FROM ({search}) AS s)"
+)
+_FACTS_LINES = """(
+SELECT m.id AS case_id, m.month, m.transport_mode_id, m.detection_method_id,
+       l.area, l.commodity_type, l.dimension, l.quantity, l.not_recorded
+FROM {cases} m,
+     unnest(m.line_areas, m.line_types, m.line_dimensions, m.line_quantities,
+            m.line_not_recorded) AS l(area, commodity_type, dimension, quantity, not_recorded)
+WHERE {where}) AS lines"""
+_FACTS_LEG_COUNTRIES = " UNION ALL ".join(
+    f"SELECT '{kind}', x, COUNT(*) FROM {{cases}} m, unnest(m.{column}) AS x GROUP BY x"  # noqa: S608
+    for kind, column in (
+        ("departure", "departures"),
+        ("transit", "transits"),
+        ("destination", "destinations"),
+    )
+)
+_FACTS_ROUTES = """
+SELECT d, a, COUNT(*) FROM {cases} m, unnest(m.departures) AS d, unnest(m.destinations) AS a
+GROUP BY d, a
+"""
+_FACTS_CONCEALMENTS = "SELECT x, COUNT(*) FROM {cases} m, unnest(m.concealments) AS x GROUP BY x"
+# Without a commodity filter every line counts, so a case's areas are its ``areas``.
+_FACTS_METHOD_AREAS = (
+    "SELECT {column}, a, COUNT(*) FROM {cases} m, unnest(m.areas) AS a GROUP BY {column}, a"
+)
+_FACTS_CONCEALMENT_AREAS = """
+SELECT x, a, COUNT(*) FROM {cases} m, unnest(m.concealments) AS x, unnest(m.areas) AS a
+GROUP BY x, a
+"""
+_FACTS_CONCEALMENT_LINE_AREAS = """
+SELECT x, lines.area, COUNT(DISTINCT lines.case_id)
+FROM {lines} JOIN {cases} m ON m.id = lines.case_id, unnest(m.concealments) AS x
+GROUP BY x, lines.area
+"""
+
+# Without a commodity filter, the over-time panel from each case's sums: one
+# series (a case with no line is in no series), or one per area.
+_FACTS_BY_MONTH = """
+SELECT month, 0, COUNT(*), COUNT(*) FILTER (WHERE not_recorded),
+       SUM(mass_kg), SUM(volume_l), SUM(count_pieces), SUM(heads)
+FROM {cases} WHERE cardinality(areas) > 0 GROUP BY month
+"""
+_FACTS_BY_MONTH_AREA = """
+SELECT month, a.area, COUNT(*), COUNT(*) FILTER (WHERE a.not_recorded),
+       SUM(a.mass_kg), SUM(a.volume_l), SUM(a.count_pieces), SUM(a.heads)
+FROM {cases} m, unnest(m.areas, m.area_not_recorded, m.area_mass_kg, m.area_volume_l,
+    m.area_count_pieces, m.area_heads)
+    AS a(area, not_recorded, mass_kg, volume_l, count_pieces, heads)
+GROUP BY month, a.area
+"""
+
 _names = itertools.count(1)
 _shared: ContextVar[dict | None] = ContextVar("statistics_matching", default=None)
 
@@ -129,6 +203,16 @@ class MatchingCases:
         self.created: list[str] = []
         self.results: dict[tuple, list[tuple]] = {}
         cases = case_search(user=user, filters={**filters, "status": CaseStatus.VALIDATED})
+        # The fast path needs the search's ids only.
+        self.fast = facts_kept()
+        if self.fast:
+            search = queryset_sql(cases.order_by().values("id"))
+            self.empty = search is None
+            if search is not None:
+                facts = connection.ops.quote_name(CaseFacts._meta.db_table)
+                select = _FACTS.format(facts=facts, search=search[0])
+                self._copy("cases", select, search[1])
+            return
         search = queryset_sql(
             cases.order_by().values(
                 "id",
@@ -150,22 +234,30 @@ class MatchingCases:
     def _copy(self, part: str, select: str, params=()) -> None:
         with connection.cursor() as cursor:
             cursor.execute(f"CREATE TEMPORARY TABLE {self._name(part)} AS {select}", params)
-            if part == "cases" and connection.vendor == "postgresql":
+            if part == "cases" and connection.vendor == "postgresql" and not self.fast:
                 # A temporary table has no statistics until analysed (autovacuum
                 # never sees it), and the copies of the lines and legs join it.
                 cursor.execute(f"ANALYZE {self._name(part)}")
         self.created.append(part)
 
-    def _lines(self) -> None:
+    @property
+    def commodity_filtered(self) -> bool:
+        """Whether the filters select some lines only (an area, commodity types)."""
+        return bool(self.filters.get("area") or self.filters.get("commodity_type"))
+
+    def _line_conditions(self, area: str, commodity_type: str) -> tuple[str, list]:
         conditions, params = ["TRUE"], []
         if self.filters.get("area"):
-            conditions.append("t.area_id = %s")
+            conditions.append(f"{area} = %s")
             params.append(self.filters["area"].pk)
         if self.filters.get("commodity_type"):
             chosen = [entry.pk for entry in self.filters["commodity_type"]]
-            conditions.append(f"l.commodity_type_id IN ({', '.join(['%s'] * len(chosen))})")
+            conditions.append(f"{commodity_type} IN ({', '.join(['%s'] * len(chosen))})")
             params += chosen
-        where = " AND ".join(conditions)
+        return " AND ".join(conditions), params
+
+    def _lines(self) -> None:
+        where, params = self._line_conditions("t.area_id", "l.commodity_type_id")
         self._copy("lines", _LINES.format(cases=self._name("cases"), where=where), params)
 
     def _legs(self) -> None:
@@ -176,15 +268,27 @@ class MatchingCases:
         {cases}, {lines} (the lines the commodity filters select) and {legs}."""
         if self.empty:
             return []
-        for part, copy in (("lines", self._lines), ("legs", self._legs)):
-            if f"{{{part}}}" in statement and part not in self.created:
-                copy()
         key = (statement, tuple(params))
-        if key not in self.results:  # the page asks some twice (a panel and the map)
+        if key in self.results:  # the page asks some twice (a panel and the map)
+            return self.results[key]
+        if self.fast:
+            # {lines} is the arrays unnested, once in a statement: its conditions'
+            # parameters go between the placeholders written before it and after it.
+            if "{lines}" in statement:
+                where, line_params = self._line_conditions("l.area", "l.commodity_type")
+                lines = _FACTS_LINES.format(cases=self._name("cases"), where=where)
+                before = statement.split("{lines}")[0].count("%s")
+                params = [*params[:before], *line_params, *params[before:]]
+                statement = statement.replace("{lines}", lines)
+            names = {"cases": self._name("cases")}
+        else:
+            for part, copy in (("lines", self._lines), ("legs", self._legs)):
+                if f"{{{part}}}" in statement and part not in self.created:
+                    copy()
             names = {part: self._name(part) for part in ("cases", "lines", "legs")}
-            with connection.cursor() as cursor:
-                cursor.execute(statement.format(**names), params)
-                self.results[key] = cursor.fetchall()
+        with connection.cursor() as cursor:
+            cursor.execute(statement.format(**names), params)
+            self.results[key] = cursor.fetchall()
         return self.results[key]
 
     def drop(self) -> None:
@@ -246,6 +350,12 @@ def cases_by_month(cases: MatchingCases, *, stack: str | None) -> dict:
     """(month, series) → {"cases": n, "unquantified": n, "mass_kg": …, "heads": …};
     a line whose quantity was not recorded is in no sum (its quantity is NULL)."""
     series = {"area": "area", "type": "commodity_type"}.get(stack, "0")
+    statement = _BY_MONTH.replace("{series}", series).replace(
+        "{sums}", ", ".join([_SUM] * len(QUANTITY_COLUMNS))
+    )
+    params = list(QUANTITY_COLUMNS)
+    if cases.fast and not cases.commodity_filtered and stack in (None, "area"):
+        statement, params = (_FACTS_BY_MONTH_AREA if stack else _FACTS_BY_MONTH), []
     return {
         (_month(month), int(key)): {
             "cases": n,
@@ -255,12 +365,7 @@ def cases_by_month(cases: MatchingCases, *, stack: str | None) -> dict:
                 for column, total in zip(QUANTITY_COLUMNS.values(), totals, strict=True)
             },
         }
-        for month, key, n, unquantified, *totals in cases.rows(
-            _BY_MONTH.replace("{series}", series).replace(
-                "{sums}", ", ".join([_SUM] * len(QUANTITY_COLUMNS))
-            ),
-            list(QUANTITY_COLUMNS),
-        )
+        for month, key, n, unquantified, *totals in cases.rows(statement, params)
     }
 
 
@@ -268,11 +373,13 @@ def dimension_counts(cases: MatchingCases, *, kind: str) -> list[tuple[str, int]
     """(value, cases) of one dimension (``StatDimension``); a route is stored as
     ``route_value`` writes it."""
     if kind in LEG_KINDS:
-        rows = [(country, n) for role, country, n in cases.rows(_LEG_COUNTRIES) if role == kind]
+        statement = _FACTS_LEG_COUNTRIES if cases.fast else _LEG_COUNTRIES
+        rows = [(country, n) for role, country, n in cases.rows(statement) if role == kind]
     elif kind == StatDimension.ROUTE:
-        rows = [(route_value(*pair), n) for *pair, n in cases.rows(_ROUTES)]
+        statement = _FACTS_ROUTES if cases.fast else _ROUTES
+        rows = [(route_value(*pair), n) for *pair, n in cases.rows(statement)]
     elif kind == StatDimension.CONCEALMENT:
-        rows = cases.rows(_CONCEALMENTS)
+        rows = cases.rows(_FACTS_CONCEALMENTS if cases.fast else _CONCEALMENTS)
     else:
         rows = cases.rows(_CASE_COLUMN.replace("{column}", CASE_COLUMNS[kind]))
     return [(str(value), n) for value, n in rows]
@@ -285,8 +392,14 @@ def reporting_countries(cases: MatchingCases) -> list[tuple[str, int]]:
 def methods_by_area(cases: MatchingCases, *, method: str) -> list[tuple[int, int, int]]:
     """(method id, commodity area id, cases): a case counts once per area among
     its selected lines."""
+    every_line = cases.fast and not cases.commodity_filtered
     if method == StatDimension.CONCEALMENT:
-        statement = _CONCEALMENT_AREAS
+        if every_line:
+            statement = _FACTS_CONCEALMENT_AREAS
+        else:
+            statement = _FACTS_CONCEALMENT_LINE_AREAS if cases.fast else _CONCEALMENT_AREAS
     else:
-        statement = _METHOD_AREAS.replace("{column}", CASE_COLUMNS[method])
+        statement = (_FACTS_METHOD_AREAS if every_line else _METHOD_AREAS).replace(
+            "{column}", CASE_COLUMNS[method]
+        )
     return [(int(value), int(area), n) for value, area, n in cases.rows(statement)]
