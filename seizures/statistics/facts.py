@@ -121,6 +121,9 @@ def facts_rebuild() -> None:
     if not facts_kept():
         return
     with connection.cursor() as cursor:
-        cursor.execute(f"TRUNCATE {connection.ops.quote_name(CaseFacts._meta.db_table)}")
+        # DELETE, not TRUNCATE: the deferred foreign key checks of this
+        # transaction's earlier writes may still be pending.
+        table = connection.ops.quote_name(CaseFacts._meta.db_table)
+        cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute(_fill_statement().replace("{where}", ""), [CaseStatus.VALIDATED])
-        cursor.execute(f"ANALYZE {connection.ops.quote_name(CaseFacts._meta.db_table)}")
+        cursor.execute(f"ANALYZE {table}")
