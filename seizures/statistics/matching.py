@@ -106,9 +106,11 @@ GROUP BY c.concealmentmethod_id, l.area
 """
 
 # PostgreSQL: the copy is of the matching cases' rows of ``CaseFacts`` (one per
-# case, its lines and route as arrays), and {lines} and {legs} are those arrays
-# unnested, so nothing joins the line, leg or concealment tables. The arrays of
-# countries, methods and areas are distinct per case: a plain COUNT(*) counts cases.
+# case, its lines and route as arrays), and {lines} is those arrays unnested, so
+# nothing joins the line, leg or concealment tables. The arrays of countries,
+# methods and areas are distinct per case: a plain COUNT(*) counts cases. Arrays
+# are unnested in the select list (parallel arrays side by side), which costs
+# about half what a function in FROM does per row.
 _FACTS = (
     "SELECT f.case_id AS id, f.month, f.country, f.administration_id, f.transport_mode_id,"
     " f.detection_method_id, f.departures, f.transits, f.destinations, f.concealments,"
@@ -117,15 +119,16 @@ _FACTS = (
     " f.line_areas, f.line_types, f.line_dimensions, f.line_quantities,"
     " f.line_not_recorded FROM {facts} f WHERE f.case_id IN (SELECT id FROM ({search}) AS s)"
 )
-_FACTS_LINES = """(
-SELECT m.id AS case_id, m.month, m.transport_mode_id, m.detection_method_id,
-       l.area, l.commodity_type, l.dimension, l.quantity, l.not_recorded
-FROM {cases} m,
-     unnest(m.line_areas, m.line_types, m.line_dimensions, m.line_quantities,
-            m.line_not_recorded) AS l(area, commodity_type, dimension, quantity, not_recorded)
+_FACTS_LINES = """(SELECT * FROM (
+    SELECT id AS case_id, month, transport_mode_id, detection_method_id,
+           unnest(line_areas) AS area, unnest(line_types) AS commodity_type,
+           unnest(line_dimensions) AS dimension, unnest(line_quantities) AS quantity,
+           unnest(line_not_recorded) AS not_recorded
+    FROM {cases}) AS l
 WHERE {where}) AS lines"""
 _FACTS_LEG_COUNTRIES = " UNION ALL ".join(
-    f"SELECT '{kind}', x, COUNT(*) FROM {{cases}} m, unnest(m.{column}) AS x GROUP BY x"  # noqa: S608
+    f"SELECT '{kind}', x, COUNT(*) FROM (SELECT unnest({column}) AS x FROM {{cases}}) AS u"  # noqa: S608
+    " GROUP BY x"
     for kind, column in (
         ("departure", "departures"),
         ("transit", "transits"),
@@ -133,24 +136,31 @@ _FACTS_LEG_COUNTRIES = " UNION ALL ".join(
     )
 )
 _FACTS_ROUTES = """
-SELECT d, a, COUNT(*) FROM {cases} m, unnest(m.departures) AS d, unnest(m.destinations) AS a
-GROUP BY d, a
+SELECT d, a, COUNT(*) FROM (
+    SELECT d, unnest(destinations) AS a
+    FROM (SELECT unnest(departures) AS d, destinations FROM {cases}) AS u
+) AS pairs GROUP BY d, a
 """
-_FACTS_CONCEALMENTS = "SELECT x, COUNT(*) FROM {cases} m, unnest(m.concealments) AS x GROUP BY x"
+_FACTS_CONCEALMENTS = (
+    "SELECT x, COUNT(*) FROM (SELECT unnest(concealments) AS x FROM {cases}) AS u GROUP BY x"
+)
 # Without a commodity filter every line counts, so a case's areas are its ``areas``.
 _FACTS_METHOD_AREAS = (
-    "SELECT {column}, a, COUNT(*) FROM {cases} m, unnest(m.areas) AS a GROUP BY {column}, a"
+    "SELECT {column}, a, COUNT(*) FROM (SELECT {column}, unnest(areas) AS a FROM {cases}) AS u"
+    " GROUP BY {column}, a"
 )
 _FACTS_CONCEALMENT_AREAS = """
-SELECT x, a, COUNT(*) FROM {cases} m, unnest(m.concealments) AS x, unnest(m.areas) AS a
-GROUP BY x, a
+SELECT x, a, COUNT(*) FROM (
+    SELECT x, unnest(areas) AS a FROM (SELECT unnest(concealments) AS x, areas FROM {cases}) AS u
+) AS pairs GROUP BY x, a
 """
 _FACTS_CONCEALMENT_LINE_AREAS = """
-SELECT x, lines.area, COUNT(DISTINCT lines.case_id)
-FROM {lines} JOIN {cases} m ON m.id = lines.case_id, unnest(m.concealments) AS x
-GROUP BY x, lines.area
+SELECT x, area, COUNT(*) FROM (
+    SELECT DISTINCT x, lines.case_id, lines.area
+    FROM {lines} JOIN (SELECT id, unnest(concealments) AS x FROM {cases}) AS c
+        ON c.id = lines.case_id
+) AS pairs GROUP BY x, area
 """
-
 # Without a commodity filter, the over-time panel from each case's sums: one
 # series (a case with no line is in no series), or one per area.
 _FACTS_BY_MONTH = """
@@ -159,12 +169,14 @@ SELECT month, 0, COUNT(*), COUNT(*) FILTER (WHERE not_recorded),
 FROM {cases} WHERE cardinality(areas) > 0 GROUP BY month
 """
 _FACTS_BY_MONTH_AREA = """
-SELECT month, a.area, COUNT(*), COUNT(*) FILTER (WHERE a.not_recorded),
-       SUM(a.mass_kg), SUM(a.volume_l), SUM(a.count_pieces), SUM(a.heads)
-FROM {cases} m, unnest(m.areas, m.area_not_recorded, m.area_mass_kg, m.area_volume_l,
-    m.area_count_pieces, m.area_heads)
-    AS a(area, not_recorded, mass_kg, volume_l, count_pieces, heads)
-GROUP BY month, a.area
+SELECT month, area, COUNT(*), COUNT(*) FILTER (WHERE not_recorded),
+       SUM(mass_kg), SUM(volume_l), SUM(count_pieces), SUM(heads)
+FROM (
+    SELECT month, unnest(areas) AS area, unnest(area_not_recorded) AS not_recorded,
+           unnest(area_mass_kg) AS mass_kg, unnest(area_volume_l) AS volume_l,
+           unnest(area_count_pieces) AS count_pieces, unnest(area_heads) AS heads
+    FROM {cases}
+) AS per_area GROUP BY month, area
 """
 
 _names = itertools.count(1)

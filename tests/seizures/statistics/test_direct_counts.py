@@ -29,7 +29,6 @@ from seizures.models import (
 from seizures.search.forms import CaseSearchForm
 from seizures.search.query import case_search
 from seizures.services import cases as services
-from seizures.statistics import matching
 from seizures.statistics.matching import shared_matching
 from seizures.statistics.queries import (
     QUANTITY_COLUMNS,
@@ -43,6 +42,8 @@ from seizures.statistics.summary import route_value
 from seizures.validation import CaseData
 
 from .facts_reference import assert_facts_agree_with_the_cases
+
+pytestmark = pytest.mark.usefixtures("direct_path")
 
 # --- The reference: each count with the ORM, from the search's queryset --------------
 
@@ -258,18 +259,6 @@ def written(mixed, record, officer, national_admin, vocab, trace_not_known):
     )
     assert_facts_agree_with_the_cases()
     return [case for case in mixed if case.pk != rejected.pk] + [trace_not_known, *together]
-
-
-@pytest.fixture(params=["facts", "joined"], autouse=True)
-def path(request):
-    """Every test here runs on each path of the direct counts: the copy of the
-    cases' ``CaseFacts`` rows (PostgreSQL) and the portable copy joined to the
-    line, leg and concealment tables (SQLite's, forced on PostgreSQL too)."""
-    if request.param == "facts" and connection.vendor != "postgresql":
-        pytest.skip("CaseFacts is kept on PostgreSQL only")
-    if request.param == "joined":
-        request.getfixturevalue("monkeypatch").setattr(matching, "facts_kept", lambda: False)
-    return request.param
 
 
 def _filters(query: str) -> dict:
