@@ -207,7 +207,8 @@ def _filters_key(user: User, filters: dict) -> tuple:
 
 class MatchingCases:
     """The validated cases that match one set of search filters, copied into
-    temporary tables: the cases at once, their lines and legs when first asked."""
+    temporary tables: the cases at once (on PostgreSQL their ``CaseFacts`` rows,
+    ``fast``), and on the portable path their lines and legs when first asked."""
 
     def __init__(self, *, user: User, filters: dict):
         self.filters = filters
@@ -277,7 +278,8 @@ class MatchingCases:
 
     def rows(self, statement: str, params=()) -> list[tuple]:
         """The rows of a statement over this set's tables, named in it as
-        {cases}, {lines} (the lines the commodity filters select) and {legs}."""
+        {cases}, {lines} (the lines the commodity filters select) and {legs}
+        (the portable path's only; the fast path's statements unnest {cases})."""
         if self.empty:
             return []
         key = (statement, tuple(params))
