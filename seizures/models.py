@@ -1074,13 +1074,9 @@ class CaseFacts(models.Model):
     volume_l = models.DecimalField(max_digits=24, decimal_places=6)
     count_pieces = models.DecimalField(max_digits=24, decimal_places=6)
     heads = models.DecimalField(max_digits=24, decimal_places=6)
-    # The same per commodity area of its lines, parallel to ``areas``.
+    # The commodity areas of its lines (per area, a case of one area is its sums;
+    # one of several is counted from its lines).
     areas = ArrayOnPostgres(models.IntegerField())
-    area_not_recorded = ArrayOnPostgres(models.BooleanField())
-    area_mass_kg = ArrayOnPostgres(models.DecimalField(max_digits=24, decimal_places=6))
-    area_volume_l = ArrayOnPostgres(models.DecimalField(max_digits=24, decimal_places=6))
-    area_count_pieces = ArrayOnPostgres(models.DecimalField(max_digits=24, decimal_places=6))
-    area_heads = ArrayOnPostgres(models.DecimalField(max_digits=24, decimal_places=6))
     line_areas = ArrayOnPostgres(models.IntegerField())
     line_types = ArrayOnPostgres(models.IntegerField())
     line_dimensions = ArrayOnPostgres(models.CharField(max_length=8))

@@ -41,9 +41,6 @@ def _fill_statement() -> str:
     def line_array(expression: str, cast: str) -> str:
         return f"COALESCE(array_agg({expression} ORDER BY l.id), '{{}}'::{cast}[])"
 
-    def area_array(expression: str, cast: str) -> str:
-        return f"COALESCE(array_agg({expression} ORDER BY a.area), '{{}}'::{cast}[])"
-
     sums = ", ".join(
         f"COALESCE(SUM(CASE WHEN u.dimension = '{dimension}' THEN l.normalised_quantity END), 0)"
         f" AS {column}"
@@ -59,7 +56,7 @@ def _fill_statement() -> str:
 INSERT INTO {facts} (case_id, month, country, administration_id, transport_mode_id,
     detection_method_id, departures, transits, destinations, concealments,
     not_recorded, {columns},
-    areas, area_not_recorded, {", ".join(f"area_{column}" for _d, column in SUMS)},
+    areas,
     line_areas, line_types, line_dimensions, line_quantities, line_not_recorded)
 SELECT c.id, date_trunc('month', c.seizure_date)::date, c.country, c.administration_id,
     c.transport_mode_id, c.detection_method_id,
@@ -67,8 +64,8 @@ SELECT c.id, date_trunc('month', c.seizure_date)::date, c.country, c.administrat
     COALESCE((SELECT array_agg(DISTINCT k.concealmentmethod_id ORDER BY k.concealmentmethod_id)
               FROM {links} k WHERE k.case_id = c.id), '{{}}'),
     COALESCE(total.not_recorded, FALSE), {", ".join(f"total.{column}" for _d, column in SUMS)},
-    per_area.areas, per_area.not_recorded,
-    {", ".join(f"per_area.{column}" for _d, column in SUMS)},
+    COALESCE((SELECT array_agg(DISTINCT t.area_id ORDER BY t.area_id) FROM {lines_of_case}),
+             '{{}}'),
     ln.areas, ln.types, ln.dimensions, ln.quantities, ln.not_recorded
 FROM {case} c
 CROSS JOIN LATERAL (
@@ -82,15 +79,6 @@ CROSS JOIN LATERAL (
 CROSS JOIN LATERAL (
     SELECT bool_or(l.quantity_not_recorded) AS not_recorded, {sums} FROM {lines_of_case}
 ) total
-CROSS JOIN LATERAL (
-    SELECT {area_array("a.area", "integer")} AS areas,
-           {area_array("a.not_recorded", "boolean")} AS not_recorded,
-           {", ".join(f"{area_array(f'a.{column}', 'numeric')} AS {column}" for _d, column in SUMS)}
-    FROM (
-        SELECT t.area_id AS area, bool_or(l.quantity_not_recorded) AS not_recorded, {sums}
-        FROM {lines_of_case} GROUP BY t.area_id
-    ) a
-) per_area
 WHERE c.status = %s {{where}}
 """  # noqa: S608
 

@@ -115,7 +115,6 @@ _FACTS = (
     "SELECT f.case_id AS id, f.month, f.country, f.administration_id, f.transport_mode_id,"
     " f.detection_method_id, f.departures, f.transits, f.destinations, f.concealments,"
     " f.not_recorded, f.mass_kg, f.volume_l, f.count_pieces, f.heads, f.areas,"
-    " f.area_not_recorded, f.area_mass_kg, f.area_volume_l, f.area_count_pieces, f.area_heads,"
     " f.line_areas, f.line_types, f.line_dimensions, f.line_quantities,"
     " f.line_not_recorded FROM {facts} f WHERE f.case_id IN (SELECT id FROM ({search}) AS s)"
 )
@@ -162,21 +161,39 @@ SELECT x, area, COUNT(*) FROM (
 ) AS pairs GROUP BY x, area
 """
 # Without a commodity filter, the over-time panel from each case's sums: one
-# series (a case with no line is in no series), or one per area.
+# series (a case with no line is in no series), or one per area (a case of one
+# area from its sums, one of several from its lines, each area once).
 _FACTS_BY_MONTH = """
 SELECT month, 0, COUNT(*), COUNT(*) FILTER (WHERE not_recorded),
        SUM(mass_kg), SUM(volume_l), SUM(count_pieces), SUM(heads)
 FROM {cases} WHERE cardinality(areas) > 0 GROUP BY month
 """
 _FACTS_BY_MONTH_AREA = """
-SELECT month, area, COUNT(*), COUNT(*) FILTER (WHERE not_recorded),
-       SUM(mass_kg), SUM(volume_l), SUM(count_pieces), SUM(heads)
+SELECT month, area, SUM(n), SUM(unquantified), SUM(mass_kg), SUM(volume_l),
+       SUM(count_pieces), SUM(heads)
 FROM (
-    SELECT month, unnest(areas) AS area, unnest(area_not_recorded) AS not_recorded,
-           unnest(area_mass_kg) AS mass_kg, unnest(area_volume_l) AS volume_l,
-           unnest(area_count_pieces) AS count_pieces, unnest(area_heads) AS heads
-    FROM {cases}
-) AS per_area GROUP BY month, area
+    SELECT month, areas[1] AS area, COUNT(*) AS n,
+           COUNT(*) FILTER (WHERE not_recorded) AS unquantified,
+           SUM(mass_kg) AS mass_kg, SUM(volume_l) AS volume_l,
+           SUM(count_pieces) AS count_pieces, SUM(heads) AS heads
+    FROM {cases} WHERE cardinality(areas) = 1 GROUP BY month, areas[1]
+    UNION ALL
+    SELECT month, area, COUNT(*), COUNT(*) FILTER (WHERE not_recorded),
+           SUM(mass_kg), SUM(volume_l), SUM(count_pieces), SUM(heads)
+    FROM (
+        SELECT case_id, month, area, bool_or(not_recorded) AS not_recorded,
+               SUM(CASE WHEN dimension = 'mass' THEN quantity ELSE 0 END) AS mass_kg,
+               SUM(CASE WHEN dimension = 'volume' THEN quantity ELSE 0 END) AS volume_l,
+               SUM(CASE WHEN dimension = 'count' THEN quantity ELSE 0 END) AS count_pieces,
+               SUM(CASE WHEN dimension = 'heads' THEN quantity ELSE 0 END) AS heads
+        FROM (
+            SELECT id AS case_id, month, unnest(line_areas) AS area,
+                   unnest(line_dimensions) AS dimension, unnest(line_quantities) AS quantity,
+                   unnest(line_not_recorded) AS not_recorded
+            FROM {cases} WHERE cardinality(areas) > 1
+        ) AS lines GROUP BY case_id, month, area
+    ) AS per_case_area GROUP BY month, area
+) AS parts GROUP BY month, area
 """
 
 _names = itertools.count(1)

@@ -42,11 +42,6 @@ def expected_facts() -> dict[int, dict]:
             "not_recorded": total["not_recorded"],
             **{column: total[dimension] for dimension, column in SUMS.items()},
             "areas": areas,
-            "area_not_recorded": [per_area[area]["not_recorded"] for area in areas],
-            **{
-                f"area_{column}": [per_area[area][dimension] for area in areas]
-                for dimension, column in SUMS.items()
-            },
             "line_areas": [line.commodity_type.area_id for line in lines],
             "line_types": [line.commodity_type_id for line in lines],
             "line_dimensions": [line.unit.dimension for line in lines],
