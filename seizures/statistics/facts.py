@@ -112,6 +112,9 @@ def facts_rebuild() -> None:
         # DELETE, not TRUNCATE: the deferred foreign key checks of this
         # transaction's earlier writes may still be pending.
         table = connection.ops.quote_name(CaseFacts._meta.db_table)
+        # As the summaries (sql.prepare_rebuild): a validation meanwhile waits,
+        # then writes its row over the rebuilt ones.
+        cursor.execute(f"LOCK TABLE {table} IN EXCLUSIVE MODE")
         cursor.execute(f"DELETE FROM {table}")  # noqa: S608
         cursor.execute(_fill_statement().replace("{where}", ""), [CaseStatus.VALIDATED])
         cursor.execute(f"ANALYZE {table}")
