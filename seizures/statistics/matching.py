@@ -161,8 +161,9 @@ SELECT x, area, COUNT(*) FROM (
 ) AS pairs GROUP BY x, area
 """
 # Without a commodity filter, the over-time panel from each case's sums: one
-# series (a case with no line is in no series), or one per area (a case of one
-# area from its sums, one of several from its lines, each area once).
+# series (a case with no line is in no series), or one per area: a case of one
+# area from its sums; a case of several counts once in each of its ``areas``,
+# and its lines give the quantities (and which areas have an unquantified line).
 _FACTS_BY_MONTH = """
 SELECT month, 0, COUNT(*), COUNT(*) FILTER (WHERE not_recorded),
        SUM(mass_kg), SUM(volume_l), SUM(count_pieces), SUM(heads)
@@ -178,21 +179,21 @@ FROM (
            SUM(count_pieces) AS count_pieces, SUM(heads) AS heads
     FROM {cases} WHERE cardinality(areas) = 1 GROUP BY month, areas[1]
     UNION ALL
-    SELECT month, area, COUNT(*), COUNT(*) FILTER (WHERE not_recorded),
-           SUM(mass_kg), SUM(volume_l), SUM(count_pieces), SUM(heads)
+    SELECT month, area, COUNT(*), 0, 0, 0, 0, 0
+    FROM (SELECT month, unnest(areas) AS area FROM {cases} WHERE cardinality(areas) > 1) AS several
+    GROUP BY month, area
+    UNION ALL
+    SELECT month, area, 0, COUNT(DISTINCT CASE WHEN not_recorded THEN case_id END),
+           SUM(CASE WHEN dimension = 'mass' THEN quantity ELSE 0 END),
+           SUM(CASE WHEN dimension = 'volume' THEN quantity ELSE 0 END),
+           SUM(CASE WHEN dimension = 'count' THEN quantity ELSE 0 END),
+           SUM(CASE WHEN dimension = 'heads' THEN quantity ELSE 0 END)
     FROM (
-        SELECT case_id, month, area, bool_or(not_recorded) AS not_recorded,
-               SUM(CASE WHEN dimension = 'mass' THEN quantity ELSE 0 END) AS mass_kg,
-               SUM(CASE WHEN dimension = 'volume' THEN quantity ELSE 0 END) AS volume_l,
-               SUM(CASE WHEN dimension = 'count' THEN quantity ELSE 0 END) AS count_pieces,
-               SUM(CASE WHEN dimension = 'heads' THEN quantity ELSE 0 END) AS heads
-        FROM (
-            SELECT id AS case_id, month, unnest(line_areas) AS area,
-                   unnest(line_dimensions) AS dimension, unnest(line_quantities) AS quantity,
-                   unnest(line_not_recorded) AS not_recorded
-            FROM {cases} WHERE cardinality(areas) > 1
-        ) AS lines GROUP BY case_id, month, area
-    ) AS per_case_area GROUP BY month, area
+        SELECT id AS case_id, month, unnest(line_areas) AS area,
+               unnest(line_dimensions) AS dimension, unnest(line_quantities) AS quantity,
+               unnest(line_not_recorded) AS not_recorded
+        FROM {cases} WHERE cardinality(areas) > 1
+    ) AS lines GROUP BY month, area
 ) AS parts GROUP BY month, area
 """
 
