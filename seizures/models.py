@@ -9,6 +9,7 @@ from datetime import timedelta
 from decimal import Decimal
 
 from django.conf import settings
+from django.contrib.postgres.fields import ArrayField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
@@ -1056,6 +1057,57 @@ class DimensionStatMonth(models.Model):
     def __str__(self):
         level = f"{self.area}/{self.commodity_type}"
         return f"{self.month:%Y-%m} {self.kind}={self.value} {self.country or '*'} {level}"
+
+
+class ArrayOnPostgres(ArrayField):
+    """A PostgreSQL array. Only PostgreSQL reads and keeps ``CaseFacts``; on
+    SQLite the column exists (as text) so that the migrations run, and stays empty."""
+
+    def db_type(self, connection):
+        return super().db_type(connection) if connection.vendor == "postgresql" else "text"
+
+
+class CaseFacts(models.Model):
+    """One narrow row per validated case with what the statistics panels group
+    by, so that a direct count (seizures/statistics/matching.py) copies the
+    matching cases' rows and never joins the line, leg or concealment tables.
+    Kept with the summaries (seizures/statistics/summary.py), on PostgreSQL only.
+
+    Route countries, concealment methods and ``areas`` are each sorted and
+    distinct; the ``line_…`` arrays are parallel, one element per commodity line
+    (``line_quantities`` NULL where the quantity was not recorded), in the order
+    of the lines. A line whose quantity was not recorded adds nothing to the sums."""
+
+    case = models.OneToOneField(
+        Case, on_delete=models.CASCADE, primary_key=True, related_name="statistics_facts"
+    )
+    month = models.DateField()  # the first day of the month of seizure
+    country = models.CharField(max_length=2)  # of seizure
+    administration_id = models.IntegerField()
+    transport_mode_id = models.IntegerField(null=True)
+    detection_method_id = models.IntegerField(null=True)
+    departures = ArrayOnPostgres(models.CharField(max_length=2))
+    transits = ArrayOnPostgres(models.CharField(max_length=2))
+    destinations = ArrayOnPostgres(models.CharField(max_length=2))
+    concealments = ArrayOnPostgres(models.IntegerField())
+    # The case's lines summed: whether one has no recorded quantity, the
+    # quantities per dimension (as the summaries' columns).
+    not_recorded = models.BooleanField()
+    mass_kg = models.DecimalField(max_digits=24, decimal_places=6)
+    volume_l = models.DecimalField(max_digits=24, decimal_places=6)
+    count_pieces = models.DecimalField(max_digits=24, decimal_places=6)
+    heads = models.DecimalField(max_digits=24, decimal_places=6)
+    # The commodity areas of its lines (per area, a case of one area is its sums;
+    # one of several is counted from its lines).
+    areas = ArrayOnPostgres(models.IntegerField())
+    line_areas = ArrayOnPostgres(models.IntegerField())
+    line_types = ArrayOnPostgres(models.IntegerField())
+    line_dimensions = ArrayOnPostgres(models.CharField(max_length=8))
+    line_quantities = ArrayOnPostgres(models.DecimalField(max_digits=24, decimal_places=6))
+    line_not_recorded = ArrayOnPostgres(models.BooleanField())
+
+    def __str__(self):
+        return f"{self.case_id} {self.month:%Y-%m} {self.country}"
 
 
 class BulkActionKind(models.TextChoices):

@@ -10,7 +10,9 @@ country and for all countries (country ""), in ``DimensionStatMonth``.
 Only validated cases count, and a validated case cannot be edited (nor its
 vocabulary entries changed in a way that moves it: ``vocabulary_change_check``),
 so it is enough to add its contribution when it is validated and to take it
-back when it leaves that status (reopened). Cases are never deleted.
+back when it leaves that status (reopened). Cases are never deleted. The same
+hooks keep each validated case's narrow row (``CaseFacts``, facts.py), which the
+direct counts read.
 """
 
 from collections import defaultdict
@@ -46,6 +48,7 @@ from ..models import (
     Unit,
 )
 from . import sql
+from .facts import facts_case_remove, facts_cases_add, facts_rebuild
 
 ALL = 0
 EVERY_COUNTRY = ""
@@ -142,12 +145,14 @@ def statistics_case_add(*, case: Case) -> None:
     case_rows, dimension_rows = case_contribution(_loaded(case))
     sql.add("case", case_rows)
     sql.add("dimension", dimension_rows)
+    facts_cases_add(case_ids=[case.pk])
 
 
 def statistics_case_remove(*, case: Case) -> None:
     case_rows, dimension_rows = case_contribution(_loaded(case))
     sql.add("case", _negated(case_rows, len(sql.CASE_MEASURES)))
     sql.add("dimension", _negated(dimension_rows, len(sql.DIMENSION_MEASURES)))
+    facts_case_remove(case_id=case.pk)
 
 
 def statistics_case_status_changed(*, case: Case, previous: str) -> None:
@@ -339,6 +344,7 @@ def statistics_rebuild() -> int:
         .order_by()
     )
     sql.insert_select("dimension", every_country, DIMENSION_ALIASES)
+    facts_rebuild()
     return (
         Case.objects.filter(status=CaseStatus.VALIDATED, lines__isnull=False)
         .values("pk")
@@ -438,3 +444,4 @@ def statistics_cases_add(*, case_ids: list[int]) -> None:
         values=_batch_values(case_ids),
         every=EVERY_COUNTRY,
     )
+    facts_cases_add(case_ids=case_ids)

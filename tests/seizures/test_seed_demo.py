@@ -42,6 +42,19 @@ def test_seed_demo_tops_cases_up_once(db, settings):
     assert case.route_legs.first().kind == "departure"
 
 
+def test_seed_demo_fills_the_statistics_facts(db, settings):
+    from django.db import connection
+
+    from seizures.models import CaseFacts
+
+    from .statistics.facts_reference import assert_facts_agree_with_the_cases
+
+    settings.DEBUG = True
+    call_command("seed_demo", "--min-cases", "30", "--seed", "3")
+    assert_facts_agree_with_the_cases()  # one row per validated case, each right
+    assert CaseFacts.objects.exists() == (connection.vendor == "postgresql")
+
+
 def test_seed_demo_prints_a_second_factor_command_that_works_as_pasted(db, settings, capsys):
     settings.DEBUG = True
     call_command("seed_demo")

@@ -1,6 +1,7 @@
 import datetime
 
 import pytest
+from django.db import connection
 
 from seizures.services import cases as services
 
@@ -65,3 +66,17 @@ def trace_not_known(officer, national_admin, vocab):
     services.case_submit(user=officer, case=case)
     services.case_validate(user=national_admin, case=case)
     return case
+
+
+@pytest.fixture(params=["facts", "joined"])
+def direct_path(request):
+    """Every test here runs on each path of the direct counts: the copy of the
+    cases' ``CaseFacts`` rows (PostgreSQL) and the portable copy joined to the
+    line, leg and concealment tables (SQLite's, forced on PostgreSQL too)."""
+    if request.param == "facts" and connection.vendor != "postgresql":
+        pytest.skip("CaseFacts is kept on PostgreSQL only")
+    if request.param == "joined":
+        from seizures.statistics import matching
+
+        request.getfixturevalue("monkeypatch").setattr(matching, "facts_kept", lambda: False)
+    return request.param

@@ -14,6 +14,9 @@ from seizures.statistics.queries import (
     top_routes,
 )
 
+# Each direct count runs on both paths (seizures/statistics/matching.py).
+pytestmark = pytest.mark.usefixtures("direct_path")
+
 
 def _filters(query: str) -> dict:
     form = CaseSearchForm(QueryDict(query))

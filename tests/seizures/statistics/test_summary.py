@@ -20,6 +20,7 @@ from seizures.statistics.summary import ALL
 from seizures.validation import CaseData
 
 from ..conftest import trace_data
+from .facts_reference import assert_facts_agree_with_the_cases
 
 COLUMNS = {"mass": "mass_kg", "volume": "volume_l", "count": "count_pieces", "heads": "heads"}
 
@@ -115,6 +116,7 @@ def _stored_dimension_rows() -> dict:
 def assert_summaries_agree_with_the_cases():
     assert _stored_case_rows() == _normalised(_direct_case_rows())
     assert _stored_dimension_rows() == _direct_dimension_rows()
+    assert_facts_agree_with_the_cases()
 
 
 @pytest.fixture
