@@ -71,7 +71,7 @@ def test_rebuild_statistics_and_the_migration_fill_the_rows_afresh(case):
     call_command("rebuild_statistics", stdout=None)
     assert_facts_agree_with_the_cases()
     CaseFacts.objects.all().delete()
-    migration = importlib.import_module("seizures.migrations.0026_case_facts")
+    migration = importlib.import_module("seizures.migrations.0027_case_facts")
     with connection.schema_editor() as editor:
         from django.apps import apps
 
