@@ -16,6 +16,8 @@ from django.utils import translation
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
+from cen_suite.spreadsheets import is_formula_like
+
 from .models import (
     VOCABULARIES,
     Case,
@@ -259,7 +261,9 @@ def extract_write(folder: Path) -> tuple[Path, Path, int]:
                     cursor = database.execute(f"SELECT * FROM {table}")
                     writer.writerow([column[0] for column in cursor.description])
                     for row in cursor:
-                        writer.writerow(row)
+                        # A text a spreadsheet would take for a formula ("=HYPERLINK(…)"
+                        # in a narrative) stays text; numbers are written as they are.
+                        writer.writerow([f"'{v}" if is_formula_like(v) else v for v in row])
                     text.flush()
                     text.detach()
     finally:

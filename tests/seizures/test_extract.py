@@ -1,3 +1,5 @@
+import csv
+import io
 import sqlite3
 import zipfile
 from io import BytesIO
@@ -125,3 +127,20 @@ def test_the_extract_file_describes_its_columns_in_english_whatever_the_language
     )
     assert descriptions["code"] == "Stable code, used by the other tables."
     assert descriptions["label_ar"] == "Label in Arabic."
+
+
+def test_a_text_a_spreadsheet_would_run_stays_text_in_the_csv_files(validated):
+    """CSV has no types: a narrative starting with "=" would be a live formula in
+    Excel. It is written with a leading apostrophe, as the exports write it; the
+    SQLite file keeps the text as it is, and numbers stay numbers."""
+    case = validated[0]
+    hostile = '=HYPERLINK("http://example.org/","details")'
+    type(case).objects.filter(pk=case.pk).update(narrative=hostile)
+    extract = services.extract_build()
+    with zipfile.ZipFile(BytesIO(extract.csv_zip.read())) as archive:
+        text = archive.read("cases.csv").decode("utf-8-sig")
+        lines = archive.read("commodity_lines.csv").decode("utf-8-sig")
+    rows = {row["reference"]: row for row in csv.DictReader(io.StringIO(text))}
+    assert rows[case.reference]["narrative"] == "'" + hostile
+    assert not any(value.startswith("'") for value in rows[validated[1].reference].values())
+    assert "'" not in lines  # quantities and ids as they are
