@@ -12,6 +12,7 @@ from django.views.decorators.http import require_POST
 from accounts.decorators import role_required
 from accounts.models import Role
 from cen_suite.downloads import FileDownload
+from cen_suite.spreadsheets import XLSX_CONTENT_TYPE
 
 from .. import selectors
 from ..forms import MappingForm, UploadConfirmForm, UploadConventionForm, UploadForm
@@ -29,7 +30,7 @@ RESULT_LINKS = 200
 def upload_template(request):
     response = HttpResponse(
         template_build(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        content_type=XLSX_CONTENT_TYPE,
     )
     response["Content-Disposition"] = f'attachment; filename="{template_filename()}"'
     return response
