@@ -99,6 +99,7 @@ def run_raw(folder: Path, lines: int) -> int:
 
     row = [
         "CEN-2026-FR-000001",
+        "FR-DOU-2026-0001",  # the national reference (the exporter's own cases)
         datetime.date(2026, 3, 14),
         "French Customs",
         "France",
