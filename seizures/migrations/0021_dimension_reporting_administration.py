@@ -3,7 +3,7 @@
 from django.db import migrations, models
 
 
-# The new rows are filled by the rebuild at the end of 0021, once the summary
+# The new rows are filled by the rebuild at the end of 0023, once the summary
 # tables have every column the current rebuild writes.
 
 
