@@ -609,6 +609,18 @@ def _name_taken_message(name: str) -> MappingInvalid:
     )
 
 
+def _profile_audit(action: str, user: User, profile: MappingProfile, request, details: dict):
+    """A profile saved, renamed or deleted, in the audit log of its administration."""
+    audit_event_create(
+        action=action,
+        request=request,
+        actor=user,
+        administration=user.administration,
+        target=profile,
+        details=details,
+    )
+
+
 @transaction.atomic
 def mapping_profile_save(
     *,
@@ -656,14 +668,7 @@ def mapping_profile_save(
     details = {"name": name, "created": created, "columns": len(columns)}
     if previous and previous != name:
         details["renamed_from"] = previous
-    audit_event_create(
-        action=AuditAction.MAPPING_PROFILE_SAVED,
-        request=request,
-        actor=user,
-        administration=user.administration,
-        target=profile,
-        details=details,
-    )
+    _profile_audit(AuditAction.MAPPING_PROFILE_SAVED, user, profile, request, details)
     return profile
 
 
@@ -688,13 +693,12 @@ def mapping_profile_rename(
     previous = profile.name
     profile.name, profile.updated_at = name, timezone.now()
     profile.save(update_fields=["name", "updated_at"])
-    audit_event_create(
-        action=AuditAction.MAPPING_PROFILE_RENAMED,
-        request=request,
-        actor=user,
-        administration=user.administration,
-        target=profile,
-        details={"name": name, "renamed_from": previous},
+    _profile_audit(
+        AuditAction.MAPPING_PROFILE_RENAMED,
+        user,
+        profile,
+        request,
+        {"name": name, "renamed_from": previous},
     )
     return profile
 
@@ -708,13 +712,12 @@ def mapping_profile_delete(
     _check_profile_user(user, profile)
     uploads = Upload.objects.filter(profile=profile)
     count = uploads.count()
-    audit_event_create(
-        action=AuditAction.MAPPING_PROFILE_DELETED,
-        request=request,
-        actor=user,
-        administration=user.administration,
-        target=profile,
-        details={"name": profile.name, "headers": profile.headers, "uploads": count},
+    _profile_audit(
+        AuditAction.MAPPING_PROFILE_DELETED,
+        user,
+        profile,
+        request,
+        {"name": profile.name, "headers": profile.headers, "uploads": count},
     )
     profile.delete()  # Upload.profile is set to null; Upload.mapping keeps the copy
 
@@ -744,13 +747,12 @@ def profile_conventions_keep(*, upload: Upload, user: User, request=None) -> Non
     profile.conventions = {**profile.conventions, **chosen}
     profile.updated_at = timezone.now()
     profile.save(update_fields=["conventions", "updated_at"])
-    audit_event_create(
-        action=AuditAction.MAPPING_PROFILE_SAVED,
-        request=request,
-        actor=user,
-        administration=user.administration,
-        target=profile,
-        details={"name": profile.name, "created": False, "conventions": chosen},
+    _profile_audit(
+        AuditAction.MAPPING_PROFILE_SAVED,
+        user,
+        profile,
+        request,
+        {"name": profile.name, "created": False, "conventions": chosen},
     )
 
 
